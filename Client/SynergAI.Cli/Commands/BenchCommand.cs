@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using CsvHelper;
+using Spectre.Console;
+using SynergAI.Scheduling;
+using SynergAI.Scheduling.Experiments;
+using SynergAI.Scheduling.Formats;
+using SynergAI.Scheduling.Policies;
+using SynergAI.Scheduling.Simulation;
+
+namespace SynergAI.Cli.Commands;
+
+/// <summary><c>synergai bench simulate</c>: how long the simulator takes per policy on a large generated workload.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliIo io)
+    {
+        var jobs = new Option<int>("--jobs") { Description = "Jobs in the generated trace", DefaultValueFactory = _ => 10_000 }.Must(n => n > 0, "must be positive");
+        var workers = new Option<int>("--workers") { Description = "Workers, copies of the testbed's workers", DefaultValueFactory = _ => 100 }.Must(n => n > 0, "must be positive");
+        var load = new Option<double>("--load") { Description = "Offered load as a fraction of the fleet's capacity", DefaultValueFactory = _ => 0.9 }
+            .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
+        var policies = Options.Policies();
+        var testbed = Options.Testbed();
+        var format = Options.Format("table", "csv");
+        var simulate = new Command("simulate", "Time the simulator on a generated trace (default 10,000 jobs at about 90% load on 100 workers)")
+        {
+            jobs, workers, load, policies, testbed, format,
+        };
+        simulate.SetAction(parsed =>
+        {
+            var fleet = BenchmarkWorkload.Fleet(Options.LoadTestbed(parsed, testbed), parsed.GetValue(workers));
+            var trace = BenchmarkWorkload.Trace(fleet, parsed.GetValue(jobs), parsed.GetValue(load), seed: 1);
+            var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
+            var dictionary = new ConfigurationDictionary(fleet);
+            io.Error.WriteLine($"simulating {trace.Count} jobs on {fleet.Workers.Count} workers at {parsed.GetValue(load):P0} load, one policy at a time");
+
+            var rows = new List<(string Policy, double Seconds)>();
+            foreach (var name in names)
+            {
+                Simulator.Run(dictionary, trace.Take(200).ToList(), PolicyCatalog.Create(name, dictionary)); // warm-up: JIT
+                var clock = Stopwatch.StartNew();
+                Simulator.Run(dictionary, trace, PolicyCatalog.Create(name, dictionary));
+                rows.Add((name, clock.Elapsed.TotalSeconds));
+                io.Error.WriteLine($"  {name}: {clock.Elapsed.TotalSeconds:0.000} s");
+            }
+            Write(io, parsed.GetValue(format) == "csv", rows, trace.Count, fleet.Workers.Count);
+            return 0;
+        });
+        return new Command("bench", "Benchmarks that print figures") { simulate };
+    }
+
+    static void Write(CliIo io, bool csv, List<(string Policy, double Seconds)> rows, int jobs, int workers)
+    {
+        if (csv)
+        {
+            using var writer = new CsvWriter(io.Out, CultureInfo.InvariantCulture, leaveOpen: true);
+            foreach (var column in new[] { "policy", "jobs", "workers", "seconds", "jobs_per_s" }) writer.WriteField(column);
+            writer.NextRecord();
+            foreach (var (policy, seconds) in rows)
+            {
+                writer.WriteField(policy);
+                writer.WriteField(jobs);
+                writer.WriteField(workers);
+                writer.WriteField(seconds.ToString("0.000", CultureInfo.InvariantCulture));
+                writer.WriteField((jobs / seconds).ToString("0", CultureInfo.InvariantCulture));
+                writer.NextRecord();
+            }
+            return;
+        }
+        var table = new Table().Border(TableBorder.Simple).AddColumns("policy", "jobs", "workers", "seconds", "jobs/s");
+        foreach (var (policy, seconds) in rows)
+            table.AddRow(policy, jobs.ToString(CultureInfo.InvariantCulture), workers.ToString(CultureInfo.InvariantCulture),
+                seconds.ToString("0.000", CultureInfo.InvariantCulture), (jobs / seconds).ToString("N0", CultureInfo.InvariantCulture));
+        io.Tables.Write(table);
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Spectre.Console;
+using SynergAI.Cli.Output;
+using SynergAI.Scheduling;
+using SynergAI.Scheduling.Experiments;
+using SynergAI.Scheduling.Formats;
+using SynergAI.Scheduling.Policies;
+using SynergAI.Scheduling.Simulation;
+
+namespace SynergAI.Cli.Commands;
+
+/// <summary>
+/// <c>synergai experiment</c>: runs policies in the simulator, either on one trace (<c>--trace FILE</c>, or
+/// <c>--experiment X --seed S</c>) with one row per policy, or on seeds 1..N of each experiment with means and 95% CIs.
+/// </summary>
+internal static class ExperimentCommand
+{
+    public static Command Create(CliIo io)
+    {
+        var experiment = new Option<string>("--experiment") { Description = "DL-FL, DL-FH, DH-FL, DH-FH or all", DefaultValueFactory = _ => "all" };
+        var policies = Options.Policies();
+        var seeds = new Option<int>("--seeds") { Description = "Run seeds 1..N of each experiment and report mean ± 95% CI", DefaultValueFactory = _ => 30 }
+            .Must(n => n >= 1, "must be at least 1");
+        var seed = new Option<int?>("--seed") { Description = "Run the single trace of this seed instead of a range of seeds" };
+        var trace = new Option<string?>("--trace") { Description = "Run this trace file (job,arrival_s,engine,queries,qos_s)" };
+        var testbed = Options.Testbed();
+        var noise = new Option<double>("--noise") { Description = "Run-time noise: LogNormal spread, e.g. 0.05 ≈ ±5% (default 0: runs take exactly their estimate)" }
+            .Must(x => double.IsFinite(x) && x >= 0, "must be a finite number ≥ 0");
+        var reevaluation = new Option<double>("--reevaluation-interval") { Description = "Seconds of trace time between periodic re-evaluations", DefaultValueFactory = _ => 1 }
+            .Must(x => double.IsFinite(x) && x > 0, "must be a positive number of seconds");
+        var format = Options.Format("table", "csv");
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG chart of violations per policy and experiment, with 95% CIs" };
+        var jobsOut = new Option<string?>("--jobs-out") { Description = "Write one CSV row per job and policy (single-trace runs)" };
+
+        var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
+        {
+            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut,
+        };
+        command.SetAction(parsed =>
+        {
+            var bed = Options.LoadTestbed(parsed, testbed);
+            var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
+            var tracePath = parsed.GetValue(trace);
+            var singleSeed = parsed.GetValue(seed);
+            var experimentGiven = parsed.GetResult(experiment) is { Implicit: false };
+            var csv = parsed.GetValue(format) == "csv";
+            var options = new SimulationOptions(parsed.GetValue(noise), singleSeed ?? 1, parsed.GetValue(reevaluation));
+
+            if (tracePath is not null || singleSeed is not null)
+            {
+                if (parsed.GetValue(plot) is not null) throw new ArgumentException("--plot charts a range of seeds; drop --trace/--seed");
+                if (tracePath is not null && (experimentGiven || singleSeed is not null))
+                    throw new ArgumentException("give either --trace FILE or --experiment X --seed S, not both");
+                List<Job> jobs;
+                if (tracePath is not null) jobs = TraceFile.Load(tracePath, bed);
+                else
+                {
+                    var chosen = Experiment.Parse(parsed.GetValue(experiment)!);
+                    if (chosen.Count != 1) throw new ArgumentException("--seed runs one experiment; name it with --experiment");
+                    jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value);
+                }
+                RunOneTrace(io, bed, jobs, names, options, csv, parsed.GetValue(jobsOut));
+                return 0;
+            }
+
+            if (parsed.GetValue(jobsOut) is not null) throw new ArgumentException("--jobs-out needs a single trace: add --trace FILE or --seed S");
+            RunSeeds(io, bed, Experiment.Parse(parsed.GetValue(experiment)!), names, parsed.GetValue(seeds), options, csv, parsed.GetValue(plot));
+            return 0;
+        });
+        return command;
+    }
+
+    static void RunOneTrace(CliIo io, Testbed testbed, List<Job> jobs, IReadOnlyList<string> policies,
+        SimulationOptions options, bool csv, string? jobsOut)
+    {
+        var dictionary = new ConfigurationDictionary(testbed);
+        var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p, dictionary), options))).ToList();
+        if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
+        var rows = runs.Select(r => (r.Policy, RunMetrics.From(r.Outcomes))).ToList();
+        if (csv) ResultFiles.WriteRunMetrics(io.Out, rows);
+        else ResultTables.WriteRunMetrics(io.Tables, rows);
+    }
+
+    static void RunSeeds(CliIo io, Testbed testbed, IReadOnlyList<Experiment> experiments, IReadOnlyList<string> policies,
+        int seeds, SimulationOptions options, bool csv, string? plot)
+    {
+        io.Error.WriteLine($"running {experiments.Count} experiment(s) × {policies.Count} policies × {seeds} seeds" +
+                           (options.Noise > 0 ? $", noise {options.Noise}" : ""));
+        var results = new List<(Experiment, IReadOnlyList<ExperimentRunner.PolicySummary>)>();
+        void RunAll(Action tick)
+        {
+            foreach (var experiment in experiments)
+                results.Add((experiment, ExperimentRunner.Run(testbed, experiment, policies, seeds, options, tick)));
+        }
+        if (io.Progress is { } console)
+            console.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("simulating", maxValue: experiments.Count * policies.Count * seeds);
+                RunAll(() => task.Increment(1));
+            });
+        else RunAll(() => { });
+
+        if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count()));
+        if (csv) ResultFiles.WriteSummaries(io.Out, results);
+        else foreach (var (experiment, summaries) in results) ResultTables.WriteSummaries(io.Tables, experiment, summaries, seeds);
+    }
+}

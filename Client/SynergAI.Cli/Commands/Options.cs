@@ -1,0 +1,39 @@
+using System.CommandLine;
+using SynergAI.Scheduling.Formats;
+
+namespace SynergAI.Cli.Commands;
+
+/// <summary>Options several commands share.</summary>
+internal static class Options
+{
+    public static Option<string?> Testbed() => new("--testbed")
+    {
+        Description = "Testbed folder holding workers.csv and profile.csv (default: the built-in reference testbed)",
+    };
+
+    public static Option<string> Format(params string[] formats)
+    {
+        var option = new Option<string>("--format") { Description = $"Output format: {string.Join(", ", formats)}", DefaultValueFactory = _ => formats[0] };
+        option.AcceptOnlyFromAmong(formats);
+        return option;
+    }
+
+    public static Option<string> Policies() => new("--policies")
+    {
+        Description = "'all' or a comma-separated list of synergai, rr, srr, lru, mru, be, slo-mael",
+        DefaultValueFactory = _ => "all",
+    };
+
+    public static Scheduling.Testbed LoadTestbed(ParseResult parsed, Option<string?> testbed) =>
+        ReferenceTestbed.LoadOr(parsed.GetValue(testbed));
+
+    /// <summary>Adds a check that the option's value satisfies <paramref name="ok"/>.</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string problem)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !ok(result.GetValueOrDefault<T>()!)) result.AddError($"{option.Name} {problem}");
+        });
+        return option;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using CsvHelper;
+using SynergAI.Scheduling.Experiments;
+using SynergAI.Scheduling.Simulation;
+
+namespace SynergAI.Cli.Output;
+
+/// <summary>The CSV forms of results: a stable interface for other tools, so the columns never change silently.</summary>
+internal static class ResultFiles
+{
+    public static readonly string[] RunColumns =
+        ["policy", "jobs", "violations", "wait_mean_s", "e2e_mean_s", "e2e_p99_s", "e2e_max_s", "excess_mean_violating_s", "excess_mean_all_s"];
+
+    public static readonly string[] JobColumns = ["policy", "job", "worker", "config", "submitted_s", "started_s", "completed_s", "violated"];
+
+    public static void WriteRunMetrics(TextWriter output, IEnumerable<(string Policy, RunMetrics Metrics)> rows)
+    {
+        using var csv = Csv(output, RunColumns);
+        foreach (var (policy, m) in rows)
+        {
+            csv.WriteField(policy);
+            csv.WriteField(m.Jobs);
+            csv.WriteField(m.Violations);
+            foreach (var value in new[] { m.WaitMean, m.EndToEndMean, m.EndToEndP99, m.EndToEndMax, m.ExcessMeanViolating, m.ExcessMeanAll })
+                csv.WriteField(Seconds(value));
+            csv.NextRecord();
+        }
+    }
+
+    public static void WriteJobs(string path, IEnumerable<(string Policy, IReadOnlyList<JobOutcome> Outcomes)> runs)
+    {
+        using var file = File.CreateText(path);
+        using var csv = Csv(file, JobColumns);
+        foreach (var (policy, outcomes) in runs)
+            foreach (var o in outcomes.OrderBy(o => o.SubmittedSeconds).ThenBy(o => o.Job.Id, StringComparer.Ordinal))
+            {
+                csv.WriteField(policy);
+                csv.WriteField(o.Job.Id);
+                csv.WriteField(o.Worker);
+                csv.WriteField(o.Config);
+                csv.WriteField(Seconds(o.SubmittedSeconds));
+                csv.WriteField(Seconds(o.StartedSeconds));
+                csv.WriteField(Seconds(o.CompletedSeconds));
+                csv.WriteField(o.Violated ? "true" : "false");
+                csv.NextRecord();
+            }
+    }
+
+    /// <summary>One row per experiment and policy: each metric's mean over the seeds and its 95% CI half-width.</summary>
+    public static void WriteSummaries(TextWriter output, IEnumerable<(Experiment Experiment, IReadOnlyList<ExperimentRunner.PolicySummary> Policies)> results)
+    {
+        string[] header = ["experiment", "policy", "seeds", .. RunMetrics.Columns.SelectMany(c => new[] { c.Column + "_mean", c.Column + "_ci95" })];
+        using var csv = Csv(output, header);
+        foreach (var (experiment, policies) in results)
+            foreach (var summary in policies)
+            {
+                csv.WriteField(experiment.Name);
+                csv.WriteField(summary.Policy);
+                csv.WriteField(summary.Runs.Count);
+                foreach (var (_, metric) in RunMetrics.Columns)
+                {
+                    var value = summary.Summary(metric);
+                    csv.WriteField(Seconds(value.Mean));
+                    csv.WriteField(Seconds(value.HalfWidth));
+                }
+                csv.NextRecord();
+            }
+    }
+
+    static CsvWriter Csv(TextWriter output, string[] header)
+    {
+        var csv = new CsvWriter(output, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var column in header) csv.WriteField(column);
+        csv.NextRecord();
+        return csv;
+    }
+
+    static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,3 @@
+using SynergAI.Cli;
+
+return SynergAiCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,42 @@
+namespace SynergAI.Scheduling.Policies;
+
+/// <summary>Strict Round Robin (SRR): each arriving job is bound to the next worker in circular order (that can run
+/// its engine) and waits for that worker, however long; jobs run in arrival order on each worker.</summary>
+public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
+{
+    int _next;
+
+    public string Name => "srr";
+
+    public void OnArrival(QueuedJob job, SchedulingContext context)
+    {
+        var n = context.Workers.Count;
+        for (var step = 0; step < n; step++)
+        {
+            var w = (_next + step) % n;
+            if (job.Defaults[w] is null) continue;
+            job.BoundWorker = w;
+            _next = (w + 1) % n;
+            return;
+        }
+        throw new InvalidOperationException($"no worker can run engine '{job.Job.Engine}' of job '{job.Job.Id}'");
+    }
+
+    public IReadOnlyList<Placement> Schedule(SchedulingContext context)
+    {
+        var free = context.Workers.Select(w => w.IsFree).ToArray();
+        var placements = new List<Placement>();
+        foreach (var job in context.Queue)
+        {
+            if (!free[job.BoundWorker])
+            {
+                job.WaitReason = $"waits for its worker '{context.Workers[job.BoundWorker].Worker.Name}'";
+                continue;
+            }
+            var estimate = job.Defaults[job.BoundWorker]!.Value;
+            placements.Add(new Placement(job, job.BoundWorker, estimate.Config, estimate.Seconds, "its turn on the worker it was bound to on arrival"));
+            free[job.BoundWorker] = false;
+        }
+        return placements;
+    }
+}

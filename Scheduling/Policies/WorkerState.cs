@@ -1,0 +1,34 @@
+namespace SynergAI.Scheduling.Policies;
+
+/// <summary>A worker as the policies see it: free or busy, and its recent history.</summary>
+public sealed class WorkerState(int index, Worker worker)
+{
+    public int Index { get; } = index;
+    public Worker Worker { get; } = worker;
+
+    /// <summary>The job running on this worker, or null when it is free.</summary>
+    public string? RunningJob { get; private set; }
+    public bool IsFree => RunningJob is null;
+
+    /// <summary>When the running job is expected to finish, by its estimate (it may run longer).</summary>
+    public double ExpectedFreeAt { get; private set; }
+
+    /// <summary>When the worker last became free; −∞ if it has never run a job.</summary>
+    public double LastFreeAt { get; private set; } = double.NegativeInfinity;
+
+    public void Start(string job, double now, double estimateSeconds)
+    {
+        if (!IsFree) throw new InvalidOperationException($"worker '{Worker.Name}' is busy with '{RunningJob}', cannot start '{job}'");
+        RunningJob = job;
+        ExpectedFreeAt = now + estimateSeconds;
+    }
+
+    public void Finish(double now)
+    {
+        RunningJob = null;
+        LastFreeAt = now;
+    }
+
+    /// <summary>The estimated time left of the running job (0 when free or overdue).</summary>
+    public double RemainingSeconds(double now) => IsFree ? 0 : Math.Max(0, ExpectedFreeAt - now);
+}

@@ -1,0 +1,10 @@
+namespace SynergAI.Scheduling.Simulation;
+
+/// <param name="Noise">Spread of the run-time noise: each job runs <c>T_pre + q/QPS</c> times a LogNormal(0, Noise)
+/// factor (median 1; 0.05 ≈ ±5%), drawn per job from <paramref name="Seed"/> so every policy sees the same factors.</param>
+/// <param name="ReevaluationIntervalSeconds">How often, in trace seconds, the queue is re-evaluated while jobs wait
+/// and a worker is free, besides every arrival and completion.</param>
+public sealed record SimulationOptions(double Noise = 0, int Seed = 1, double ReevaluationIntervalSeconds = 1)
+{
+    public static readonly SimulationOptions Default = new();
+}
