@@ -17,6 +17,12 @@ public static class SynergAiCli
             BenchCommand.Create(io),
         };
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine($"see '{parsed.CommandResult.Command.Name} --help'");
+            return 1;
+        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
