@@ -44,7 +44,7 @@ public static class BenchmarkWorkload
             arrival += Exponential.Sample(random, rate);
             var engine = engines[random.Next(engines.Count)];
             var queries = TraceGenerator.QueryCounts[random.Next(TraceGenerator.QueryCounts.Count)];
-            trace.Add(new Job($"job-{i + 1:000000}", arrival, engine, queries, qos[engine][queries]));
+            trace.Add(new Job($"job-{i + 1:000000}", Math.Round(arrival, 3), engine, queries, Math.Round(qos[engine][queries], 3)));
         }
         return trace;
     }

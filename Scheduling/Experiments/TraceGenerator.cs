@@ -24,8 +24,9 @@ public static class TraceGenerator
         {
             if (i > 0) arrival += Exponential.Sample(random, 1 / meanGap);
             var queries = QueryCounts[random.Next(QueryCounts.Count)];
-            jobs.Add(new Job($"job-{(i + 1).ToString().PadLeft(width, '0')}", arrival, engines[i], queries,
-                QosSeconds(testbed, experiment, engines[i], queries)));
+            // Times in whole milliseconds, as the trace file holds them, so a written trace reads back identical.
+            jobs.Add(new Job($"job-{(i + 1).ToString().PadLeft(width, '0')}", Math.Round(arrival, 3), engines[i], queries,
+                Math.Round(QosSeconds(testbed, experiment, engines[i], queries), 3)));
         }
         return jobs;
     }
