@@ -49,6 +49,10 @@ public sealed class ConfigurationDictionary
 
     public ProfileEntry? Optimal(string engine, string worker) => Optimal(EngineIndex(engine), WorkerIndex(worker));
 
+    /// <summary>A worker's strength for Best Effort: its mean QPS over the engines it runs, in its default configuration.</summary>
+    public double DefaultStrength(int worker) =>
+        Enumerable.Range(0, Engines.Count).Select(e => Default(e, worker)?.Qps).OfType<double>().DefaultIfEmpty(0).Average();
+
     /// <summary>One worker's own part of the dictionary: its <c>c*</c> for every engine it can run.</summary>
     public IReadOnlyDictionary<string, ProfileEntry> OptimalConfigurations(string worker)
     {

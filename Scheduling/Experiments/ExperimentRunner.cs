@@ -23,7 +23,7 @@ public static class ExperimentRunner
             var trace = TraceGenerator.Generate(experiment, testbed, seed);
             foreach (var name in policies)
             {
-                var outcomes = Simulator.Run(dictionary, trace, PolicyCatalog.Create(name, dictionary), options with { Seed = seed });
+                var outcomes = Simulator.Run(dictionary, trace, PolicyCatalog.Create(name), options with { Seed = seed });
                 runs[name].Add(RunMetrics.From(outcomes));
                 onRunDone?.Invoke();
             }

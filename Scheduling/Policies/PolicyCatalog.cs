@@ -6,14 +6,14 @@ public static class PolicyCatalog
     public static readonly IReadOnlyList<string> Names = ["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"];
 
     /// <summary>A fresh policy (policies keep small state such as a round-robin pointer; one per run).</summary>
-    public static ISchedulingPolicy Create(string name, ConfigurationDictionary dictionary) => name switch
+    public static ISchedulingPolicy Create(string name) => name switch
     {
         "synergai" => new SynergAiPolicy(),
         "rr" => new RoundRobinPolicy(),
         "srr" => new StrictRoundRobinPolicy(),
         "lru" => new LeastRecentlyUsedPolicy(),
         "mru" => new MostRecentlyUsedPolicy(),
-        "be" => new BestEffortPolicy(dictionary),
+        "be" => new BestEffortPolicy(),
         "slo-mael" => new SloMaelPolicy(),
         _ => throw new ArgumentException($"unknown policy '{name}'; known: {string.Join(", ", Names)}"),
     };

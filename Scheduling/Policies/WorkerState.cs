@@ -6,6 +6,10 @@ public sealed class WorkerState(int index, Worker worker)
     public int Index { get; } = index;
     public Worker Worker { get; } = worker;
 
+    /// <summary>How strong the worker is for Best Effort: its mean QPS over the engines it runs, in its default
+    /// configuration (see <see cref="ConfigurationDictionary.DefaultStrength"/>).</summary>
+    public double Strength { get; set; }
+
     /// <summary>The job running on this worker, or null when it is free.</summary>
     public string? RunningJob { get; private set; }
     public bool IsFree => RunningJob is null;

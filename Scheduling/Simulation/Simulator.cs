@@ -16,7 +16,7 @@ public static class Simulator
         options ??= SimulationOptions.Default;
         var arrivals = trace.OrderBy(j => j.ArrivalSeconds).ToArray();
         var noise = NoiseFactors(trace, options);
-        var workers = dictionary.Workers.Select((w, i) => new WorkerState(i, w)).ToArray();
+        var workers = dictionary.Workers.Select((w, i) => new WorkerState(i, w) { Strength = dictionary.DefaultStrength(i) }).ToArray();
         var running = new (Placement Placement, double Started)?[workers.Length];
         var completions = new PriorityQueue<int, (double Time, int Worker)>();
         var queue = new List<QueuedJob>();

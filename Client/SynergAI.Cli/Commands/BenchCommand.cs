@@ -38,9 +38,9 @@ internal static class BenchCommand
             var rows = new List<(string Policy, double Seconds)>();
             foreach (var name in names)
             {
-                Simulator.Run(dictionary, trace.Take(200).ToList(), PolicyCatalog.Create(name, dictionary)); // warm-up: JIT
+                Simulator.Run(dictionary, trace.Take(200).ToList(), PolicyCatalog.Create(name)); // warm-up: JIT
                 var clock = Stopwatch.StartNew();
-                Simulator.Run(dictionary, trace, PolicyCatalog.Create(name, dictionary));
+                Simulator.Run(dictionary, trace, PolicyCatalog.Create(name));
                 rows.Add((name, clock.Elapsed.TotalSeconds));
                 io.Error.WriteLine($"  {name}: {clock.Elapsed.TotalSeconds:0.000} s");
             }

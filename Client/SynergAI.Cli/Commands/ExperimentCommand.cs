@@ -74,7 +74,7 @@ internal static class ExperimentCommand
         SimulationOptions options, bool csv, string? jobsOut)
     {
         var dictionary = new ConfigurationDictionary(testbed);
-        var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p, dictionary), options))).ToList();
+        var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p), options))).ToList();
         if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
         var rows = runs.Select(r => (r.Policy, RunMetrics.From(r.Outcomes))).ToList();
         if (csv) ResultFiles.WriteRunMetrics(io.Out, rows);

@@ -1,0 +1,48 @@
+namespace SynergAI.Grains;
+
+/// <summary>A worker machine (a row of workers.csv).</summary>
+[GenerateSerializer, Immutable, Alias("synergai.WorkerSpec")]
+public sealed record WorkerSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Arch,
+    [property: Id(2)] int Cpus,
+    [property: Id(3)] double MemoryGb,
+    [property: Id(4)] string DefaultConfig);
+
+/// <summary>One profiled operating point of an engine on the worker (a row of profile.csv without the worker column).</summary>
+[GenerateSerializer, Immutable, Alias("synergai.ProfilePoint")]
+public sealed record ProfilePoint(
+    [property: Id(0)] string Engine,
+    [property: Id(1)] string Config,
+    [property: Id(2)] double Qps,
+    [property: Id(3)] double PreprocessSeconds);
+
+/// <summary>A worker's optimal configuration c* for one engine: its own part of the configuration dictionary.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.OptimalConfig")]
+public sealed record OptimalConfig(
+    [property: Id(0)] string Engine,
+    [property: Id(1)] string Config,
+    [property: Id(2)] double Qps,
+    [property: Id(3)] double PreprocessSeconds);
+
+[GenerateSerializer, Alias("synergai.WorkerCondition")]
+public enum WorkerCondition
+{
+    Unregistered = 0,
+    Free = 1,
+    Busy = 2,
+}
+
+/// <summary>A worker node as its grain knows it.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.WorkerStatus")]
+public sealed record WorkerStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? Pool,
+    [property: Id(2)] WorkerSpec? Spec,
+    [property: Id(3)] WorkerCondition Condition,
+    [property: Id(4)] string? RunningJob,
+    [property: Id(5)] int RunningAttempt,
+    [property: Id(6)] string? RunningConfig,
+    [property: Id(7)] DateTimeOffset? LastFreeAt,
+    [property: Id(8)] DateTimeOffset? LastHeartbeat,
+    [property: Id(9)] IReadOnlyList<OptimalConfig> Dictionary);

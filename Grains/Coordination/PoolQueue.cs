@@ -1,0 +1,195 @@
+using SynergAI.Scheduling;
+using SynergAI.Scheduling.Policies;
+
+namespace SynergAI.Grains.Coordination;
+
+/// <summary>
+/// A pool's queue, its workers as the policy sees them, and its running attempts: the coordinator grain's state in
+/// plain C#, so that the grain only does I/O around it. Time is in the pool's model seconds, passed in.
+/// </summary>
+public sealed class PoolQueue(ISchedulingPolicy policy)
+{
+    /// <summary>A queued job: its spec, and once every worker has estimated it, the policy's view of it.</summary>
+    public sealed class Entry(string id, JobSpec spec, DateTimeOffset submittedAt, int attempts)
+    {
+        public string Id { get; } = id;
+        public JobSpec Spec { get; } = spec;
+        public DateTimeOffset SubmittedAt { get; } = submittedAt;
+        /// <summary>The last attempt number handed out; each dispatch gets the next, so a late message from an
+        /// earlier attempt can always be told apart.</summary>
+        public int Attempts { get; set; } = attempts;
+        /// <summary>Attempts that failed (executor failure, lost heartbeat); the job fails for good at the maximum.</summary>
+        public int Failures { get; set; }
+        /// <summary>Estimated, but no worker of the pool can run it now; it waits for a worker to register.</summary>
+        public bool Unrunnable { get; set; }
+        public string? BoundWorker { get; set; }
+        public QueuedJob? Scheduled { get; set; }
+    }
+
+    public sealed record RunningAttempt(Entry Entry, string Worker, int Attempt);
+
+    readonly List<WorkerState> _workers = [];
+    readonly Dictionary<string, int> _workerIndex = new(StringComparer.Ordinal);
+    readonly List<HashSet<string>> _engines = [];
+    readonly List<Entry> _queue = [];
+    readonly Dictionary<string, RunningAttempt> _running = new(StringComparer.Ordinal);
+
+    public ISchedulingPolicy Policy { get; set; } = policy;
+    public IReadOnlyList<Entry> Queue => _queue;
+    public IReadOnlyCollection<RunningAttempt> Running => _running.Values;
+    public IReadOnlyList<string> Workers => [.. _workers.Select(w => w.Worker.Name)];
+    public IEnumerable<string> Engines => _engines.SelectMany(e => e).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+    public bool IsIdle => _queue.Count == 0 && _running.Count == 0;
+
+    public bool CanRun(string engine) => _engines.Any(e => e.Contains(engine));
+    public bool Contains(string job) => _running.ContainsKey(job) || _queue.Any(e => e.Id == job);
+    public (IReadOnlyList<string> Engines, double Strength) Describe(string worker) =>
+        ([.. _engines[_workerIndex[worker]]], _workers[_workerIndex[worker]].Strength);
+
+    /// <summary>Adds a worker, or updates the engines of a known one. Every queued job is estimated again.</summary>
+    public void SetWorker(string name, IEnumerable<string> engines, double strength)
+    {
+        if (!_workerIndex.TryGetValue(name, out var index))
+        {
+            index = _workers.Count;
+            _workerIndex.Add(name, index);
+            _workers.Add(new WorkerState(index, new Worker(name, "", 0, 0, "")));
+            _engines.Add([]);
+        }
+        _engines[index] = new HashSet<string>(engines, StringComparer.Ordinal);
+        _workers[index].Strength = strength;
+        InvalidateEstimates();
+    }
+
+    public void InvalidateEstimates()
+    {
+        foreach (var entry in _queue)
+        {
+            entry.Scheduled = null;
+            entry.Unrunnable = false;
+        }
+    }
+
+    public void Enqueue(Entry entry) => _queue.Add(entry);
+
+    public bool Remove(string job) => _queue.RemoveAll(e => e.Id == job) > 0;
+
+    /// <summary>The queued jobs that still need estimates, as one batch request for every worker.</summary>
+    public (List<Entry> Jobs, EstimateRequest Request)? PendingEstimates()
+    {
+        var jobs = _queue.Where(e => e.Scheduled is null && !e.Unrunnable).ToList();
+        if (jobs.Count == 0) return null;
+        var engines = jobs.Select(j => j.Spec.Engine).Distinct(StringComparer.Ordinal).ToArray();
+        var engineIndex = engines.Select((e, i) => (e, i)).ToDictionary(p => p.e, p => p.i, StringComparer.Ordinal);
+        return (jobs, new EstimateRequest(engines, [.. jobs.Select(j => engineIndex[j.Spec.Engine])], [.. jobs.Select(j => j.Spec.Queries)]));
+    }
+
+    /// <summary>Turns every worker's estimates (in worker order) into the policy's view of each job that is still
+    /// queued, and tells the policy about jobs it has not seen.</summary>
+    public void ApplyEstimates(List<Entry> jobs, IReadOnlyList<WorkerEstimates> byWorker, double now, Func<DateTimeOffset, double> toModelSeconds)
+    {
+        if (byWorker.Count != _workers.Count) return; // a worker joined meanwhile; everything is estimated again
+        var queued = _queue.Where(e => e.Scheduled is null).ToHashSet();
+        for (var j = 0; j < jobs.Count; j++)
+        {
+            var entry = jobs[j];
+            if (!queued.Contains(entry)) continue;
+            var fastest = new List<Estimate>(byWorker.Count);
+            var defaults = new Estimate?[byWorker.Count];
+            for (var w = 0; w < byWorker.Count; w++)
+            {
+                var answer = byWorker[w];
+                if (answer.OptimalConfig[j] >= 0) fastest.Add(new Estimate(w, answer.Configs[answer.OptimalConfig[j]], answer.OptimalSeconds[j]));
+                if (answer.DefaultConfig[j] >= 0) defaults[w] = new Estimate(w, answer.Configs[answer.DefaultConfig[j]], answer.DefaultSeconds[j]);
+            }
+            if (fastest.Count == 0)
+            {
+                entry.Unrunnable = true; // no worker can run it any more; it waits until one registers
+                continue;
+            }
+            fastest.Sort((a, b) => a.Seconds != b.Seconds ? a.Seconds.CompareTo(b.Seconds) : a.Worker.CompareTo(b.Worker));
+            var job = new Job(entry.Id, toModelSeconds(entry.SubmittedAt), entry.Spec.Engine, entry.Spec.Queries, entry.Spec.QosSeconds);
+            entry.Scheduled = new QueuedJob(job, [.. fastest], defaults);
+            if (entry.BoundWorker is { } bound && _workerIndex.TryGetValue(bound, out var index)) entry.Scheduled.BoundWorker = index;
+            else
+            {
+                Policy.OnArrival(entry.Scheduled, Context(now));
+                if (entry.Scheduled.BoundWorker >= 0) entry.BoundWorker = _workers[entry.Scheduled.BoundWorker].Worker.Name;
+            }
+        }
+    }
+
+    /// <summary>One scheduling round: the policy's placements, already applied (jobs moved to running, workers busy).</summary>
+    public IReadOnlyList<(Placement Placement, RunningAttempt Attempt)> Plan(double now)
+    {
+        var placements = Policy.Schedule(Context(now));
+        var result = new List<(Placement, RunningAttempt)>(placements.Count);
+        foreach (var placement in placements)
+        {
+            var entry = _queue.First(e => e.Scheduled == placement.Job);
+            var attempt = new RunningAttempt(entry, _workers[placement.Worker].Worker.Name, entry.Attempts + 1);
+            _workers[placement.Worker].Start(entry.Id, now, placement.EstimateSeconds);
+            _running[entry.Id] = attempt;
+            result.Add((placement, attempt));
+        }
+        if (result.Count > 0)
+        {
+            var started = result.Select(r => r.Item2.Entry).ToHashSet();
+            _queue.RemoveAll(started.Contains);
+        }
+        return result;
+    }
+
+    /// <summary>The worker did not take the attempt (busy or gone): the job goes back; the attempt number is used up
+    /// but no failure is counted.</summary>
+    public void ReturnToQueue(RunningAttempt attempt)
+    {
+        if (!_running.Remove(attempt.Entry.Id)) return;
+        attempt.Entry.Attempts = attempt.Attempt;
+        _queue.Add(attempt.Entry);
+    }
+
+    /// <summary>An attempt that was running when the coordinator's state was saved.</summary>
+    public void RestoreRunning(Entry entry, string worker, int attempt, double now)
+    {
+        _running[entry.Id] = new RunningAttempt(entry, worker, attempt);
+        MarkBusy(worker, entry.Id, now);
+    }
+
+    /// <summary>The attempt is over and the job leaves the pool's books (completed elsewhere, declined, failed for good).</summary>
+    public bool Forget(string job, int attempt) =>
+        _running.TryGetValue(job, out var running) && running.Attempt == attempt && _running.Remove(job);
+
+    /// <summary>A failed attempt: the job is queued again with the failure counted, if it was this attempt.</summary>
+    public Entry? Retry(string job, int failedAttempt)
+    {
+        if (!_running.TryGetValue(job, out var running) || running.Attempt != failedAttempt) return null;
+        _running.Remove(job);
+        running.Entry.Attempts = failedAttempt;
+        running.Entry.Failures++;
+        running.Entry.Scheduled = null;
+        running.Entry.BoundWorker = null;
+        _queue.Add(running.Entry);
+        return running.Entry;
+    }
+
+    public RunningAttempt? RunningOf(string job) => _running.GetValueOrDefault(job);
+
+    public void MarkBusy(string worker, string job, double now)
+    {
+        if (_workerIndex.TryGetValue(worker, out var index) && _workers[index].IsFree) _workers[index].Start(job, now, 0);
+    }
+
+    /// <summary>The worker is free, if the job it was busy with (as far as the pool knows) is <paramref name="job"/>;
+    /// null frees it whatever it was running.</summary>
+    public void MarkFree(string worker, string? job, double now)
+    {
+        if (_workerIndex.TryGetValue(worker, out var index) && !_workers[index].IsFree && (job is null || _workers[index].RunningJob == job))
+            _workers[index].Finish(now);
+    }
+
+    public bool HasFreeWorker => _workers.Any(w => w.IsFree);
+
+    SchedulingContext Context(double now) =>
+        new(now, _workers, [.. _queue.Where(e => e.Scheduled is not null).Select(e => e.Scheduled!)]);
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using MathNet.Numerics.Distributions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SynergAI.Grains.Execution;
+
+/// <summary>
+/// Pretends to run each attempt: waits <c>(T_pre + q/QPS) × noise × TimeScale</c> real seconds, heartbeating meanwhile,
+/// then reports success. The noise factor is LogNormal(0, Noise), fixed per job id and seed, so reruns repeat.
+/// </summary>
+public sealed class SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time,
+    ILogger<SimulatedExecutor> log) : IJobExecutor
+{
+    readonly ConcurrentDictionary<(string Job, int Attempt), CancellationTokenSource> _running = new();
+
+    public Task StartAsync(Dispatch dispatch, CancellationToken cancellationToken)
+    {
+        var runFor = TimeSpan.FromSeconds(dispatch.EstimateSeconds * NoiseFactor(dispatch.Job) * dispatch.TimeScale);
+        var stop = new CancellationTokenSource();
+        if (!_running.TryAdd((dispatch.Job, dispatch.Attempt), stop)) return Task.CompletedTask; // already running: a retried start
+        _ = Task.Run(() => RunAsync(dispatch, runFor, stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task CancelAsync(string job, int attempt)
+    {
+        if (_running.TryRemove((job, attempt), out var stop)) stop.Cancel();
+        return Task.CompletedTask;
+    }
+
+    async Task RunAsync(Dispatch dispatch, TimeSpan runFor, CancellationToken stop)
+    {
+        var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);
+        var end = time.GetUtcNow() + runFor;
+        try
+        {
+            for (var left = runFor; left > TimeSpan.Zero; left = end - time.GetUtcNow())
+            {
+                await Task.Delay(left < options.Value.HeartbeatInterval ? left : options.Value.HeartbeatInterval, time, stop);
+                if (end > time.GetUtcNow()) await worker.Heartbeat(dispatch.Job, dispatch.Attempt);
+            }
+            _running.TryRemove((dispatch.Job, dispatch.Attempt), out _);
+            await worker.Report(new ExecutionReport(dispatch.Job, dispatch.Attempt, Succeeded: true, Error: null));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Cancelled: the worker asked for it and expects no report.
+        }
+        catch (Exception e)
+        {
+            // The worker's heartbeat check requeues the attempt if this report never arrives.
+            log.LogWarning(e, "simulated attempt {Attempt} of {Job} on {Worker} could not report", dispatch.Attempt, dispatch.Job, dispatch.Worker);
+        }
+    }
+
+    double NoiseFactor(string job)
+    {
+        var noise = options.Value.Noise;
+        if (noise == 0) return 1;
+        var hash = 2166136261u;
+        foreach (var c in job) hash = (hash ^ c) * 16777619u; // FNV-1a: stable across processes, unlike string.GetHashCode
+        return LogNormal.Sample(new Random((int)hash ^ options.Value.NoiseSeed), 0, noise);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SynergAI.Grains.Execution;
+using SynergAI.Scheduling;
+using SynergAI.Scheduling.Formats;
+
+namespace SynergAI.Grains;
+
+public static class Hosting
+{
+    /// <summary>Adds the SynergAI control plane to a silo: settings from the <c>SynergAI</c> section (validated at start),
+    /// the simulated executor unless another <see cref="IJobExecutor"/> is registered, and a start-up task that registers
+    /// the testbed's workers. Grain storage named <see cref="StorageNames.Grains"/> must be added by the host.</summary>
+    public static ISiloBuilder AddSynergAiControlPlane(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<SynergAiOptions>().Bind(configuration.GetSection(SynergAiOptions.Section)).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SynergAiOptions>, SynergAiOptionsValidator>());
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
+        silo.Services.TryAddSingleton<ControlPlaneReadiness>();
+        silo.AddStartupTask<TestbedRegistration>();
+        return silo;
+    }
+}
+
+/// <summary>Whether the silo has registered its testbed and is ready for clients (the readiness probe).</summary>
+public sealed class ControlPlaneReadiness
+{
+    public bool Ready { get; set; }
+}
+
+/// <summary>At start-up, registers the configured testbed's workers (or the reference testbed's) with their profiles in
+/// the configured pool. Registration is idempotent, so every silo of a cluster may do it.</summary>
+public sealed class TestbedRegistration(IGrainFactory grains, IOptions<SynergAiOptions> options, ControlPlaneReadiness readiness,
+    ILogger<TestbedRegistration> log) : IStartupTask
+{
+    public async Task Execute(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var testbed = ReferenceTestbed.LoadOr(string.IsNullOrWhiteSpace(o.Testbed) ? null : o.Testbed);
+        await Task.WhenAll(testbed.Workers.Select(worker => grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
+            new WorkerSpec(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig),
+            [.. ProfileOf(testbed, worker)], o.Pool)));
+        readiness.Ready = true;
+        log.LogInformation("registered {Workers} workers and {Engines} engines of testbed '{Testbed}' in pool '{Pool}'",
+            testbed.Workers.Count, testbed.Engines.Count(), string.IsNullOrWhiteSpace(o.Testbed) ? ReferenceTestbed.Name : o.Testbed, o.Pool);
+    }
+
+    static IEnumerable<ProfilePoint> ProfileOf(Testbed testbed, Worker worker) =>
+        testbed.Profile.Where(p => p.Worker == worker.Name).Select(p => new ProfilePoint(p.Engine, p.Config, p.Qps, p.PreprocessSeconds));
+}

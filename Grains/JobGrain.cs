@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+
+namespace SynergAI.Grains;
+
+[GenerateSerializer, Alias("synergai.JobRecord")]
+public sealed class JobRecord
+{
+    [Id(0)] public JobSpec? Spec { get; set; }
+    [Id(1)] public string Pool { get; set; } = "";
+    [Id(2)] public JobState State { get; set; }
+    [Id(3)] public int Attempts { get; set; }
+    [Id(4)] public string? Worker { get; set; }
+    [Id(5)] public string? Config { get; set; }
+    [Id(6)] public DateTimeOffset SubmittedAt { get; set; }
+    [Id(7)] public DateTimeOffset? DispatchedAt { get; set; }
+    [Id(8)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(9)] public DateTimeOffset? CompletedAt { get; set; }
+    [Id(10)] public string? Reason { get; set; }
+    [Id(11)] public double TimeScale { get; set; } = 1;
+}
+
+/// <summary>
+/// One job's spec and lifecycle. Submit and Cancel take turns; the control plane's callbacks interleave with them and
+/// are fenced by attempt number and state, so they only ever move the job forward.
+/// </summary>
+public sealed class JobGrain(
+    [PersistentState("job", StorageNames.Grains)] IPersistentState<JobRecord> record,
+    TimeProvider time,
+    ILogger<JobGrain> log) : Grain, IJobGrain
+{
+    CoalescingWriter? _writer;
+    CoalescingWriter Writer => _writer ??= new CoalescingWriter(record.WriteStateAsync);
+    JobRecord Job => record.State;
+    string Id => this.GetPrimaryKeyString();
+    bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    public async Task<JobStatus> Submit(JobSpec spec, string pool)
+    {
+        if (Id.All(char.IsAsciiDigit)) throw new ArgumentException($"job id '{Id}' is all digits; use an id with a letter, e.g. 'job-{Id}'");
+        if (spec.Problem() is { } problem) throw new ArgumentException($"job '{Id}': {problem}");
+        if (Job.Spec is not null)
+        {
+            if (Job.Spec == spec && Job.Pool == pool) return Status();
+            throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
+                                        $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
+        }
+
+        var submittedAt = time.GetUtcNow();
+        record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
+        try
+        {
+            var settings = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Enqueue(Id, spec, submittedAt);
+            Job.TimeScale = settings.TimeScale;
+        }
+        catch
+        {
+            record.State = new JobRecord(); // rejected: nothing stored
+            throw;
+        }
+        if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
+        await Writer.WriteAsync();
+        return Status();
+    }
+
+    public Task<JobStatus?> GetStatus() => Task.FromResult(Job.Spec is null ? null : Status());
+
+    public async Task<JobStatus> Cancel()
+    {
+        if (Job.Spec is null) throw new ArgumentException($"unknown job '{Id}'");
+        if (Finished) return Status();
+        var was = Job.State;
+        Job.State = JobState.Cancelled;
+        Job.CompletedAt = time.GetUtcNow();
+        Job.Reason = "cancelled by a client";
+        await Writer.WriteAsync();
+
+        // A job being dispatched right now is declined by OnDispatched; one already on a worker is stopped there.
+        var removed = was is JobState.Submitted or JobState.Queued
+            && await GrainFactory.GetGrain<IQueueCoordinatorGrain>(Job.Pool).Remove(Id);
+        if (!removed && Job.Worker is { } worker && was is JobState.Dispatched or JobState.Running)
+            await GrainFactory.GetGrain<IWorkerNodeGrain>(worker).Cancel(Id, Job.Attempts);
+        return Status();
+    }
+
+    public async Task<bool> OnDispatched(Dispatch dispatch)
+    {
+        if (Job.Spec is null || Finished || dispatch.Attempt <= Job.Attempts) return false;
+        Job.State = JobState.Dispatched;
+        Job.Attempts = dispatch.Attempt;
+        Job.Worker = dispatch.Worker;
+        Job.Config = dispatch.Config;
+        Job.DispatchedAt = dispatch.DecidedAt;
+        Job.StartedAt = null;
+        Job.Reason = dispatch.Reason;
+        await Writer.WriteAsync();
+        return true;
+    }
+
+    public async Task OnRunning(int attempt, DateTimeOffset at)
+    {
+        if (!IsCurrent(attempt) || Job.State != JobState.Dispatched) return;
+        Job.State = JobState.Running;
+        Job.StartedAt = at;
+        await Writer.WriteAsync();
+    }
+
+    public async Task OnFinished(int attempt, bool succeeded, DateTimeOffset at, string? error)
+    {
+        if (!IsCurrent(attempt)) return;
+        Job.State = succeeded ? JobState.Completed : JobState.Failed;
+        Job.CompletedAt = at;
+        if (error is not null) Job.Reason = error;
+        await Writer.WriteAsync();
+        log.LogDebug("job {Job} attempt {Attempt} {State}", Id, attempt, Job.State);
+    }
+
+    public async Task OnRequeued(int attempt, string reason)
+    {
+        if (!IsCurrent(attempt)) return;
+        Job.State = JobState.Queued;
+        Job.Reason = $"attempt {attempt} failed ({reason}); queued again";
+        await Writer.WriteAsync();
+    }
+
+    bool IsCurrent(int attempt) => Job.Spec is not null && !Finished && attempt == Job.Attempts;
+
+    JobStatus Status()
+    {
+        double? e2e = Job.State == JobState.Completed && Job.CompletedAt is { } done ? (done - Job.SubmittedAt).TotalSeconds / Job.TimeScale : null;
+        var qos = Job.Spec!.QosSeconds;
+        return new JobStatus(Id, Job.Pool, Job.Spec, Job.State, Job.Attempts, Job.Worker, Job.Config, Job.SubmittedAt,
+            Job.DispatchedAt, Job.StartedAt, Job.CompletedAt,
+            Violated: Job.State == JobState.Failed ? true : e2e is { } t ? t > qos : null,
+            ExcessSeconds: e2e is { } s ? Math.Max(0, s - qos) : null,
+            Job.Reason, Job.TimeScale);
+    }
+}

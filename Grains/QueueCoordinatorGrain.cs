@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using SynergAI.Grains.Coordination;
+using SynergAI.Scheduling.Policies;
+
+namespace SynergAI.Grains;
+
+/// <summary>
+/// A pool's queue and dispatch loop, a thin shell around <see cref="PoolQueue"/> and the scheduling core's policy.
+/// It re-evaluates on every arrival, completion and grain-timer tick. Reentrant so that no call cycle through it can
+/// deadlock; its turns only change memory: rounds run one at a time (a request during a round runs one more), and the
+/// only awaits are the workers' estimates and starts, never a job's execution.
+/// </summary>
+[Reentrant]
+public sealed class QueueCoordinatorGrain(
+    [PersistentState("queue-coordinator", StorageNames.Grains)] IPersistentState<CoordinatorRecord> record,
+    IOptions<SynergAiOptions> options,
+    TimeProvider time,
+    ILogger<QueueCoordinatorGrain> log) : Grain, IQueueCoordinatorGrain
+{
+    PoolQueue _pool = null!;
+    PoolSettings _settings = null!;
+    DateTimeOffset _epoch;
+    CoalescingWriter _writer = null!;
+    IGrainTimer? _timer;
+    readonly Queue<string> _recent = new();
+    bool _roundRunning;
+    bool _roundAgain;
+
+    string Pool => this.GetPrimaryKeyString();
+    double Now => ToModelSeconds(time.GetUtcNow());
+    double ToModelSeconds(DateTimeOffset at) => (at - _epoch).TotalSeconds / _settings.TimeScale;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var saved = record.State;
+        var o = options.Value;
+        _settings = saved.Settings ?? new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval);
+        _epoch = saved.Settings is null ? time.GetUtcNow() : saved.Epoch;
+        _pool = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
+        foreach (var worker in saved.Workers) _pool.SetWorker(worker.Name, worker.Engines, worker.Strength);
+        foreach (var entry in saved.Queue) _pool.Enqueue(entry.ToEntry());
+        foreach (var running in saved.Running) _pool.RestoreRunning(running.Entry.ToEntry(), running.Worker, running.Attempt, Now);
+        foreach (var job in saved.Recent) _recent.Enqueue(job);
+        _writer = new CoalescingWriter(() =>
+        {
+            record.State = Snapshot();
+            return record.WriteStateAsync();
+        });
+        _timer = this.RegisterGrainTimer(_ => { RequestRound(); return Task.CompletedTask; },
+            new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true, KeepAlive = true });
+        RequestRound(); // a restored queue carries on
+        return Task.CompletedTask;
+    }
+
+    public async Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
+    {
+        if (spec.Problem() is { } problem) throw new ArgumentException($"job '{job}': {problem}");
+        if (_pool.Contains(job)) return _settings;
+        if (!_pool.CanRun(spec.Engine))
+        {
+            var engines = _pool.Engines.ToList();
+            throw new ArgumentException(engines.Count == 0
+                ? $"pool '{Pool}' has no workers yet, so nothing can run engine '{spec.Engine}'"
+                : $"no worker in pool '{Pool}' can run engine '{spec.Engine}'; known engines: {string.Join(", ", engines)}");
+        }
+        _pool.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts: 0));
+        Remember(job);
+        RequestRound();
+        await _writer.WriteAsync();
+        return _settings;
+    }
+
+    public async Task<bool> Remove(string job)
+    {
+        if (!_pool.Remove(job)) return false;
+        await _writer.WriteAsync();
+        return true;
+    }
+
+    public async Task Requeue(string job, int failedAttempt, string reason)
+    {
+        if (_pool.RunningOf(job) is not { } running || running.Attempt != failedAttempt) return; // stale
+        var jobGrain = GrainFactory.GetGrain<IJobGrain>(job);
+        if (running.Entry.Failures + 1 >= options.Value.MaxAttempts)
+        {
+            _pool.Forget(job, failedAttempt);
+            await _writer.WriteAsync();
+            await jobGrain.OnFinished(failedAttempt, false, time.GetUtcNow(),
+                $"failed {running.Entry.Failures + 1} attempt(s), the maximum; last: {reason}");
+            return;
+        }
+        _pool.Retry(job, failedAttempt);
+        RequestRound();
+        await _writer.WriteAsync();
+        await jobGrain.OnRequeued(failedAttempt, reason);
+    }
+
+    public async Task WorkerFreed(string worker, string job, int attempt)
+    {
+        _pool.Forget(job, attempt);
+        _pool.MarkFree(worker, job, Now);
+        RequestRound();
+        await _writer.WriteAsync();
+    }
+
+    public async Task WorkerRegistered(string worker, string[] engines, double strength)
+    {
+        _pool.SetWorker(worker, engines, strength);
+        _pool.MarkFree(worker, UnregisteredMarker, Now);
+        RequestRound();
+        await _writer.WriteAsync();
+    }
+
+    public Task<PoolStatus> GetStatus() => Task.FromResult(new PoolStatus(Pool, _settings, _pool.Workers, [.. _pool.Engines],
+        [.. _pool.Queue.Select(e => new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN,
+            e.Scheduled?.AcceptableWorkers ?? 0, e.Scheduled?.WaitReason ?? (e.Unrunnable ? "no worker can run the engine" : "being estimated")))],
+        _pool.Running.Count));
+
+    public Task<IReadOnlyList<string>> ListJobs() => Task.FromResult<IReadOnlyList<string>>(
+        [.. _pool.Queue.Select(e => e.Id).Concat(_pool.Running.Select(r => r.Entry.Id)).Concat(_recent).Distinct()]);
+
+    public async Task<PoolSettings> Configure(PoolSettings settings)
+    {
+        if (!PolicyCatalog.Names.Contains(settings.Policy))
+            throw new ArgumentException($"unknown policy '{settings.Policy}'; known: {string.Join(", ", PolicyCatalog.Names)}");
+        if (!double.IsFinite(settings.TimeScale) || settings.TimeScale <= 0) throw new ArgumentException($"time scale must be a positive number, got {settings.TimeScale}");
+        if (settings.ReevaluationInterval <= TimeSpan.Zero) throw new ArgumentException($"re-evaluation interval must be positive, got {settings.ReevaluationInterval}");
+        if (!_pool.IsIdle)
+            throw new InvalidOperationException($"pool '{Pool}' has {_pool.Queue.Count} queued and {_pool.Running.Count} running jobs; change its settings when it is idle");
+        _epoch = time.GetUtcNow();
+        _settings = settings;
+        _pool.Policy = PolicyCatalog.Create(settings.Policy);
+        _timer?.Change(settings.ReevaluationInterval, settings.ReevaluationInterval);
+        await _writer.WriteAsync();
+        return _settings;
+    }
+
+    public async Task<ReevaluationTiming> Reevaluate()
+    {
+        _pool.InvalidateEstimates();
+        var clock = Stopwatch.StartNew();
+        await EnsureEstimatesAsync();
+        var estimating = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var placements = _pool.Plan(Now);
+        var deciding = clock.Elapsed.TotalMilliseconds;
+        await StartAllAsync(placements);
+        return new ReevaluationTiming(_pool.Queue.Count + placements.Count, _pool.Workers.Count, estimating, deciding);
+    }
+
+    /// <summary>Asks for a scheduling round; at most one runs at a time, and a request during one makes one more.</summary>
+    void RequestRound()
+    {
+        if (_roundRunning)
+        {
+            _roundAgain = true;
+            return;
+        }
+        _ = RunRoundsAsync();
+    }
+
+    async Task RunRoundsAsync()
+    {
+        _roundRunning = true;
+        try
+        {
+            do
+            {
+                _roundAgain = false;
+                await EnsureEstimatesAsync();
+                await StartAllAsync(_pool.Plan(Now));
+            } while (_roundAgain);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "scheduling round of pool {Pool} failed; the next arrival, completion or tick retries", Pool);
+        }
+        finally
+        {
+            _roundRunning = false;
+        }
+    }
+
+    /// <summary>New (or invalidated) queued jobs get their estimates from every worker, in one batch per worker: the
+    /// work is spread over the silos where the worker grains live.</summary>
+    async Task EnsureEstimatesAsync()
+    {
+        while (_pool.PendingEstimates() is { } pending)
+        {
+            var answers = await Task.WhenAll(_pool.Workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).Estimate(pending.Request)));
+            _pool.ApplyEstimates(pending.Jobs, answers, Now, ToModelSeconds);
+        }
+    }
+
+    async Task StartAllAsync(IReadOnlyList<(Placement Placement, PoolQueue.RunningAttempt Attempt)> placements)
+    {
+        if (placements.Count == 0) return;
+        await _writer.WriteAsync(); // the decision is durable before any worker acts on it
+        await Task.WhenAll(placements.Select(p => StartAsync(p.Placement, p.Attempt)));
+        await _writer.WriteAsync();
+    }
+
+    async Task StartAsync(Placement placement, PoolQueue.RunningAttempt attempt)
+    {
+        var entry = attempt.Entry;
+        var dispatch = new Dispatch(entry.Id, attempt.Attempt, Pool, attempt.Worker, entry.Spec.Engine, entry.Spec.Queries,
+            placement.Config, placement.EstimateSeconds, _settings.TimeScale, time.GetUtcNow(), placement.Reason);
+        var worker = GrainFactory.GetGrain<IWorkerNodeGrain>(attempt.Worker);
+        StartResult result;
+        try
+        {
+            result = await worker.Start(dispatch);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "starting {Job} attempt {Attempt} on {Worker} failed; asking the worker what it runs", entry.Id, attempt.Attempt, attempt.Worker);
+            result = await ReconcileAsync(worker, dispatch);
+        }
+
+        switch (result)
+        {
+            case StartResult.Started:
+                return;
+            case StartResult.Busy:
+                _pool.ReturnToQueue(attempt);
+                _pool.MarkFree(attempt.Worker, entry.Id, Now);
+                if ((await worker.GetStatus()).RunningJob is { } other) _pool.MarkBusy(attempt.Worker, other, Now);
+                break;
+            case StartResult.Unregistered:
+                _pool.ReturnToQueue(attempt);
+                _pool.MarkFree(attempt.Worker, entry.Id, Now);
+                _pool.MarkBusy(attempt.Worker, UnregisteredMarker, Now); // unusable until it registers again
+                break;
+            case StartResult.JobDeclined:
+                _pool.Forget(entry.Id, attempt.Attempt); // cancelled meanwhile
+                _pool.MarkFree(attempt.Worker, entry.Id, Now);
+                break;
+            case StartResult.ExecutorFailed:
+                _pool.MarkFree(attempt.Worker, entry.Id, Now);
+                await Requeue(entry.Id, attempt.Attempt, $"the executor could not start it on '{attempt.Worker}'");
+                break;
+        }
+        RequestRound();
+    }
+
+    /// <summary>After a failed Start call, the worker's own status says whether the attempt runs there.</summary>
+    async Task<StartResult> ReconcileAsync(IWorkerNodeGrain worker, Dispatch dispatch)
+    {
+        try
+        {
+            var status = await worker.GetStatus();
+            if (status.RunningJob == dispatch.Job && status.RunningAttempt == dispatch.Attempt) return StartResult.Started;
+            return StartResult.Busy;
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "worker {Worker} does not answer; its job goes back to the queue", dispatch.Worker);
+            return StartResult.Unregistered;
+        }
+    }
+
+    void Remember(string job)
+    {
+        _recent.Enqueue(job);
+        while (_recent.Count > options.Value.RecentJobs) _recent.Dequeue();
+    }
+
+    CoordinatorRecord Snapshot() => new()
+    {
+        Settings = _settings,
+        Epoch = _epoch,
+        Workers = [.. _pool.Workers.Select(w => { var (engines, strength) = _pool.Describe(w); return new PoolWorkerRecord(w, [.. engines], strength); })],
+        Queue = [.. _pool.Queue.Select(QueueEntryRecord.From)],
+        Running = [.. _pool.Running.Select(r => new RunningRecord(QueueEntryRecord.From(r.Entry), r.Worker, r.Attempt))],
+        Recent = [.. _recent],
+    };
+
+    const string UnregisteredMarker = "(worker not registered)";
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using SynergAI.Scheduling.Formats;
+using SynergAI.Scheduling.Policies;
+
+namespace SynergAI.Grains;
+
+/// <summary>The control plane's settings (configuration section <c>SynergAI</c>; environment <c>SynergAI__TimeScale</c> …).</summary>
+public sealed class SynergAiOptions
+{
+    public const string Section = "SynergAI";
+
+    /// <summary>Testbed folder (workers.csv + profile.csv) registered at start-up; empty = the built-in reference testbed.</summary>
+    public string? Testbed { get; set; }
+
+    /// <summary>The pool the testbed's workers join and clients use by default.</summary>
+    public string Pool { get; set; } = "default";
+
+    /// <summary>Scheduling policy of new pools: synergai, rr, srr, lru, mru, be or slo-mael.</summary>
+    public string Policy { get; set; } = "synergai";
+
+    /// <summary>Real time between periodic re-evaluations of a pool's queue (besides every arrival and completion).</summary>
+    public TimeSpan ReevaluationInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Real seconds per model second: the simulated executor runs a job for <c>(T_pre + q/QPS) × TimeScale</c>
+    /// real seconds, and deadlines are model seconds. 1 = real time; 0.01 = a hundred times faster.</summary>
+    public double TimeScale { get; set; } = 1;
+
+    /// <summary>Attempts a job gets before it is Failed (an attempt ends early on executor failure or lost heartbeat).</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>A running attempt with no heartbeat for this long (real time) is declared lost and its job requeued.</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often (real time) the simulated executor sends a heartbeat for each running attempt.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Simulated executor: run-time noise, a LogNormal(0, Noise) factor per job (0 = runs take their estimate).</summary>
+    public double Noise { get; set; }
+
+    /// <summary>Simulated executor: seed of the noise factors.</summary>
+    public int NoiseSeed { get; set; } = 1;
+
+    /// <summary>Finished jobs a pool remembers for listing.</summary>
+    public int RecentJobs { get; set; } = 10_000;
+}
+
+/// <summary>Rejects bad settings at start-up with one message per problem.</summary>
+public sealed class SynergAiOptionsValidator : IValidateOptions<SynergAiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SynergAiOptions o)
+    {
+        var problems = new List<string>();
+        if (!PolicyCatalog.Names.Contains(o.Policy))
+            problems.Add($"SynergAI:Policy '{o.Policy}' is not a policy; use one of {string.Join(", ", PolicyCatalog.Names)}");
+        if (!double.IsFinite(o.TimeScale) || o.TimeScale <= 0) problems.Add($"SynergAI:TimeScale must be a positive number, got {o.TimeScale}");
+        if (o.ReevaluationInterval <= TimeSpan.Zero) problems.Add($"SynergAI:ReevaluationInterval must be positive, got {o.ReevaluationInterval}");
+        if (o.HeartbeatTimeout <= TimeSpan.Zero) problems.Add($"SynergAI:HeartbeatTimeout must be positive, got {o.HeartbeatTimeout}");
+        if (o.HeartbeatInterval <= TimeSpan.Zero || o.HeartbeatInterval >= o.HeartbeatTimeout)
+            problems.Add($"SynergAI:HeartbeatInterval must be positive and shorter than HeartbeatTimeout ({o.HeartbeatTimeout}), got {o.HeartbeatInterval}");
+        if (o.MaxAttempts < 1) problems.Add($"SynergAI:MaxAttempts must be at least 1, got {o.MaxAttempts}");
+        if (!double.IsFinite(o.Noise) || o.Noise < 0) problems.Add($"SynergAI:Noise must be a finite number ≥ 0, got {o.Noise}");
+        if (string.IsNullOrWhiteSpace(o.Pool)) problems.Add("SynergAI:Pool must not be empty");
+        if (o.RecentJobs < 0) problems.Add($"SynergAI:RecentJobs must not be negative, got {o.RecentJobs}");
+        if (!string.IsNullOrWhiteSpace(o.Testbed))
+        {
+            try { TestbedFiles.Load(o.Testbed); }
+            catch (Exception e) when (e is InputFileException or IOException) { problems.Add($"SynergAI:Testbed: {e.Message}"); }
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,230 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SynergAI.Grains.Execution;
+using SynergAI.Scheduling;
+
+namespace SynergAI.Grains;
+
+[GenerateSerializer, Alias("synergai.WorkerNodeRecord")]
+public sealed class WorkerNodeRecord
+{
+    [Id(0)] public WorkerSpec? Spec { get; set; }
+    [Id(1)] public string? Pool { get; set; }
+    [Id(2)] public List<ProfilePoint> Profile { get; set; } = [];
+    [Id(3)] public Dispatch? Running { get; set; }
+    [Id(4)] public DateTimeOffset? LastFreeAt { get; set; }
+}
+
+/// <summary>
+/// A worker node: its spec, its own configuration dictionary (c* per engine, from its profile), and the one attempt it
+/// runs. Reservation is atomic because the grain takes one Start at a time and refuses when busy. A running attempt
+/// whose executor stops heartbeating is declared lost and its job goes back to the queue.
+/// </summary>
+public sealed class WorkerNodeGrain(
+    [PersistentState("worker-node", StorageNames.Grains)] IPersistentState<WorkerNodeRecord> record,
+    IJobExecutor executor,
+    IOptions<SynergAiOptions> options,
+    TimeProvider time,
+    ILogger<WorkerNodeGrain> log) : Grain, IWorkerNodeGrain
+{
+    ConfigurationDictionary? _dictionary;
+    DateTimeOffset? _lastHeartbeat;
+    IGrainTimer? _heartbeatCheck;
+
+    WorkerNodeRecord Node => record.State;
+    string Name => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Node.Spec is not null) _dictionary = Dictionary(Node.Spec, Node.Profile);
+        if (Node.Running is not null) WatchHeartbeats(); // restored with a running attempt: it must keep reporting
+        return Task.CompletedTask;
+    }
+
+    public async Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool)
+    {
+        if (spec.Name != Name) throw new ArgumentException($"worker spec is named '{spec.Name}' but was sent to worker '{Name}'");
+        if (ProfileProblem(spec, profile) is { } problem) throw new ArgumentException($"worker '{Name}': {problem}");
+        if (string.IsNullOrWhiteSpace(pool)) throw new ArgumentException("pool must not be empty");
+        if (Node.Pool is { } current && current != pool && Node.Running is not null)
+            throw new ArgumentException($"worker '{Name}' is running a job in pool '{current}'; move it when it is free");
+
+        var dictionary = Dictionary(spec, profile);
+        Node.Spec = spec;
+        Node.Pool = pool;
+        Node.Profile = [.. profile];
+        Node.LastFreeAt ??= time.GetUtcNow();
+        await record.WriteStateAsync();
+        _dictionary = dictionary;
+        await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0));
+        return Status();
+    }
+
+    public Task<WorkerStatus> GetStatus() => Task.FromResult(Status());
+
+    public Task<WorkerEstimates> Estimate(EstimateRequest request)
+    {
+        var jobs = request.Queries.Length;
+        var result = new WorkerEstimates(Name, [], new int[jobs], new double[jobs], new int[jobs], new double[jobs]);
+        if (_dictionary is null || Node.Spec is null)
+        {
+            Array.Fill(result.OptimalConfig, -1);
+            Array.Fill(result.DefaultConfig, -1);
+            return Task.FromResult(result);
+        }
+
+        var configs = new List<string>();
+        int ConfigIndex(string config)
+        {
+            var i = configs.IndexOf(config);
+            if (i < 0) { configs.Add(config); i = configs.Count - 1; }
+            return i;
+        }
+        // Look each engine up once; then every job is two multiply-adds.
+        var optimal = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Optimal(_dictionary.EngineIndex(e), 0) : null).ToArray();
+        var standard = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Default(_dictionary.EngineIndex(e), 0) : null).ToArray();
+        var optimalIndex = optimal.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
+        var defaultIndex = standard.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
+        for (var j = 0; j < jobs; j++)
+        {
+            var engine = request.EngineOfJob[j];
+            var q = request.Queries[j];
+            result.OptimalConfig[j] = optimalIndex[engine];
+            result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) ?? double.NaN;
+            result.DefaultConfig[j] = defaultIndex[engine];
+            result.DefaultSeconds[j] = standard[engine]?.EstimateSeconds(q) ?? double.NaN;
+        }
+        return Task.FromResult(result with { Configs = [.. configs] });
+    }
+
+    public async Task<StartResult> Start(Dispatch dispatch)
+    {
+        if (Node.Spec is null || Node.Pool != dispatch.Pool) return StartResult.Unregistered;
+        if (Node.Running is { } running)
+            return running.Job == dispatch.Job && running.Attempt == dispatch.Attempt ? StartResult.Started : StartResult.Busy;
+
+        Node.Running = dispatch;
+        await record.WriteStateAsync();
+        var job = GrainFactory.GetGrain<IJobGrain>(dispatch.Job);
+        try
+        {
+            if (!await job.OnDispatched(dispatch))
+            {
+                await BecomeFree();
+                return StartResult.JobDeclined;
+            }
+        }
+        catch
+        {
+            await BecomeFree(); // the coordinator reconciles with GetStatus and queues the job again
+            throw;
+        }
+        try
+        {
+            await executor.StartAsync(dispatch, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "executor could not start attempt {Attempt} of {Job} on {Worker}", dispatch.Attempt, dispatch.Job, Name);
+            await BecomeFree();
+            return StartResult.ExecutorFailed;
+        }
+        _lastHeartbeat = time.GetUtcNow();
+        WatchHeartbeats();
+        await job.OnRunning(dispatch.Attempt, _lastHeartbeat.Value);
+        return StartResult.Started;
+    }
+
+    public Task Heartbeat(string job, int attempt)
+    {
+        if (Node.Running is { } running && running.Job == job && running.Attempt == attempt) _lastHeartbeat = time.GetUtcNow();
+        return Task.CompletedTask;
+    }
+
+    public async Task Report(ExecutionReport report)
+    {
+        if (Node.Running is not { } running || running.Job != report.Job || running.Attempt != report.Attempt)
+        {
+            log.LogInformation("ignored a report for {Job} attempt {Attempt} on {Worker}: not the running attempt", report.Job, report.Attempt, Name);
+            return;
+        }
+        await EndAttempt(running, report.Succeeded, report.Error);
+    }
+
+    public async Task Cancel(string job, int attempt)
+    {
+        if (Node.Running is not { } running || running.Job != job || running.Attempt != attempt) return;
+        await executor.CancelAsync(job, attempt);
+        await BecomeFree();
+        await GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool).WorkerFreed(Name, job, attempt);
+    }
+
+    /// <summary>The attempt ended: success completes the job; failure hands it back to the coordinator, which retries it
+    /// or fails it. Either way the worker is free again.</summary>
+    async Task EndAttempt(Dispatch running, bool succeeded, string? error)
+    {
+        await BecomeFree();
+        var coordinator = GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool);
+        if (succeeded) await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, Node.LastFreeAt!.Value, null);
+        else await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure");
+        await coordinator.WorkerFreed(Name, running.Job, running.Attempt);
+    }
+
+    async Task BecomeFree()
+    {
+        Node.Running = null;
+        Node.LastFreeAt = time.GetUtcNow();
+        _lastHeartbeat = null;
+        _heartbeatCheck?.Dispose();
+        _heartbeatCheck = null;
+        await record.WriteStateAsync();
+    }
+
+    void WatchHeartbeats()
+    {
+        _lastHeartbeat ??= time.GetUtcNow();
+        var period = options.Value.HeartbeatTimeout / 4;
+        _heartbeatCheck ??= this.RegisterGrainTimer(CheckHeartbeat, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+    }
+
+    async Task CheckHeartbeat(CancellationToken cancellationToken)
+    {
+        if (Node.Running is not { } running || _lastHeartbeat is not { } last) return;
+        var silent = time.GetUtcNow() - last;
+        if (silent < options.Value.HeartbeatTimeout) return;
+        log.LogWarning("attempt {Attempt} of {Job} on {Worker}: no heartbeat for {Silent}; requeueing it", running.Attempt, running.Job, Name, silent);
+        await executor.CancelAsync(running.Job, running.Attempt); // make sure a late executor cannot run it twice
+        await EndAttempt(running, succeeded: false, $"worker '{Name}' lost: no heartbeat for {silent.TotalSeconds:0.#} s");
+    }
+
+    WorkerStatus Status() => new(Name, Node.Pool, Node.Spec,
+        Node.Spec is null ? WorkerCondition.Unregistered : Node.Running is null ? WorkerCondition.Free : WorkerCondition.Busy,
+        Node.Running?.Job, Node.Running?.Attempt ?? 0, Node.Running?.Config, Node.LastFreeAt, _lastHeartbeat,
+        _dictionary is null ? [] : [.. _dictionary.Engines.Select(e => _dictionary.Optimal(e, Name)!)
+            .Select(p => new OptimalConfig(p.Engine, p.Config, p.Qps, p.PreprocessSeconds))]);
+
+    static ConfigurationDictionary Dictionary(WorkerSpec spec, IEnumerable<ProfilePoint> profile) =>
+        new(new Testbed([new Worker(spec.Name, spec.Arch, spec.Cpus, spec.MemoryGb, spec.DefaultConfig)],
+            [.. profile.Select(p => new ProfileEntry(spec.Name, p.Engine, p.Config, p.Qps, p.PreprocessSeconds))]));
+
+    /// <summary>The same rules as profile.csv (see TestbedFiles), for callers that send a profile directly.</summary>
+    static string? ProfileProblem(WorkerSpec spec, ProfilePoint[] profile)
+    {
+        if (string.IsNullOrWhiteSpace(spec.DefaultConfig)) return "default_config must not be empty";
+        if (spec.Cpus <= 0 || !double.IsFinite(spec.MemoryGb) || spec.MemoryGb <= 0) return "cpus and memory_gb must be positive";
+        if (profile.Length == 0) return "the profile is empty";
+        var seen = new HashSet<(string, string)>();
+        foreach (var p in profile)
+        {
+            var where = $"profile row ({p.Engine}, {p.Config})";
+            if (string.IsNullOrWhiteSpace(p.Engine) || string.IsNullOrWhiteSpace(p.Config)) return $"{where}: engine and config must not be empty";
+            if (!double.IsFinite(p.Qps) || p.Qps <= 0) return $"{where}: qps must be a positive finite number, got {p.Qps}";
+            if (!double.IsFinite(p.PreprocessSeconds) || p.PreprocessSeconds < 0) return $"{where}: preprocess_s must be a finite number ≥ 0, got {p.PreprocessSeconds}";
+            if (!seen.Add((p.Engine, p.Config))) return $"{where}: duplicate row";
+        }
+        foreach (var engine in profile.Select(p => p.Engine).Distinct())
+            if (!seen.Contains((engine, spec.DefaultConfig)))
+                return $"engine '{engine}' has no row for the default_config '{spec.DefaultConfig}'";
+        return null;
+    }
+}
