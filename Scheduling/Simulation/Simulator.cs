@@ -14,6 +14,8 @@ public static class Simulator
         ISchedulingPolicy policy, SimulationOptions? options = null)
     {
         options ??= SimulationOptions.Default;
+        if (!(options.ReevaluationIntervalSeconds > 0) || double.IsInfinity(options.ReevaluationIntervalSeconds))
+            throw new ArgumentOutOfRangeException(nameof(options), $"the re-evaluation interval must be a positive number of seconds, got {options.ReevaluationIntervalSeconds}");
         var arrivals = trace.OrderBy(j => j.ArrivalSeconds).ToArray();
         var noise = NoiseFactors(trace, options);
         var workers = dictionary.Workers.Select((w, i) => new WorkerState(i, w) { Strength = dictionary.DefaultStrength(i) }).ToArray();
