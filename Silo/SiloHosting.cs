@@ -32,8 +32,11 @@ public static class SiloHosting
     /// silo port as <c>Orleans:PrimarySiloPort</c>.</summary>
     public static WebApplicationBuilder AddSynergAiSilo(this WebApplicationBuilder builder)
     {
-        var endpoint = builder.Configuration.GetSection("Orleans").Get<OrleansEndpointOptions>() ?? new();
+        // Checked before anything starts, so bad settings stop start-up with their messages alone.
+        var endpoint = Read<OrleansEndpointOptions>(builder.Configuration, "Orleans");
         var problems = endpoint.Problems().ToList();
+        var synergai = Read<SynergAiOptions>(builder.Configuration, SynergAiOptions.Section);
+        problems.AddRange(new SynergAiOptionsValidator().Validate(null, synergai).Failures ?? []);
         if (problems.Count > 0) throw new SettingsException(problems);
 
         builder.UseOrleans(silo =>
@@ -46,6 +49,18 @@ public static class SiloHosting
         });
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("control-plane", tags: ["ready"]);
         return builder;
+    }
+
+    static T Read<T>(IConfiguration configuration, string section) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SettingsException([e.InnerException is null ? e.Message : $"{e.Message} ({e.InnerException.Message})"]);
+        }
     }
 
     /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the silo is up and its testbed registered.</summary>
