@@ -21,8 +21,8 @@ public static class PolicyCatalog
     /// <summary>Parses <c>all</c> or a comma-separated list of policy names, keeping the catalog's order.</summary>
     public static IReadOnlyList<string> Parse(string list)
     {
-        if (list.Trim() == "all") return Names;
-        var wanted = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Names;
+        var wanted = list.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var name in wanted)
             if (!Names.Contains(name)) throw new ArgumentException($"unknown policy '{name}'; known: all, {string.Join(", ", Names)}");
         if (wanted.Length == 0) throw new ArgumentException("no policy named; use 'all' or a list such as 'synergai,rr'");

@@ -176,6 +176,8 @@ public class TraceGeneratorTests
     [InlineData("rr,synergai", new[] { "synergai", "rr" })]               // catalog order, not the list's
     [InlineData(" slo-mael , be ,rr ", new[] { "rr", "be", "slo-mael" })] // spaces trimmed
     [InlineData("rr,rr,,lru", new[] { "rr", "lru" })]                      // duplicates and empty entries dropped
+    [InlineData("RR,SynergAI", new[] { "synergai", "rr" })]               // case-insensitive, like experiment names
+    [InlineData("ALL", new[] { "synergai", "rr", "srr", "lru", "mru", "be", "slo-mael" })]
     public void PolicyListsKeepTheCatalogOrder(string input, string[] expected) =>
         Assert.Equal(expected, PolicyCatalog.Parse(input));
 
