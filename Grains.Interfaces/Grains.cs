@@ -76,6 +76,9 @@ public interface IQueueCoordinatorGrain : IGrainWithStringKey
     /// for Best Effort); queued jobs are re-estimated.</summary>
     [Alias("WorkerRegistered")] Task WorkerRegistered(string worker, string[] engines, double strength);
 
+    /// <summary>A worker moved to another pool: it takes no more jobs here.</summary>
+    [Alias("WorkerLeft")] Task WorkerLeft(string worker);
+
     [Alias("GetStatus")] Task<PoolStatus> GetStatus();
 
     /// <summary>Job ids the pool knows: queued, running and the most recent finished ones.</summary>

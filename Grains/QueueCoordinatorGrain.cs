@@ -109,12 +109,19 @@ public sealed class QueueCoordinatorGrain(
     public async Task WorkerRegistered(string worker, string[] engines, double strength)
     {
         _pool.SetWorker(worker, engines, strength);
-        _pool.MarkFree(worker, UnregisteredMarker, Now);
+        _pool.MarkFree(worker, PoolQueue.NotAMember, Now);
         RequestRound();
         await _writer.WriteAsync();
     }
 
-    public Task<PoolStatus> GetStatus() => Task.FromResult(new PoolStatus(Pool, _settings, _pool.Workers, [.. _pool.Engines],
+    public async Task WorkerLeft(string worker)
+    {
+        _pool.Leave(worker, Now);
+        RequestRound();
+        await _writer.WriteAsync();
+    }
+
+    public Task<PoolStatus> GetStatus() => Task.FromResult(new PoolStatus(Pool, _settings, _pool.Members, [.. _pool.Engines],
         [.. _pool.Queue.Select(e => new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN,
             e.Scheduled?.AcceptableWorkers ?? 0, e.Scheduled?.WaitReason ?? (e.Unrunnable ? "no worker can run the engine" : "being estimated")))],
         _pool.Running.Count));
@@ -232,7 +239,7 @@ public sealed class QueueCoordinatorGrain(
             case StartResult.Unregistered:
                 _pool.ReturnToQueue(attempt);
                 _pool.MarkFree(attempt.Worker, entry.Id, Now);
-                _pool.MarkBusy(attempt.Worker, UnregisteredMarker, Now); // unusable until it registers again
+                _pool.MarkBusy(attempt.Worker, PoolQueue.NotAMember, Now); // unusable until it registers again
                 break;
             case StartResult.JobDeclined:
                 _pool.Forget(entry.Id, attempt.Attempt); // cancelled meanwhile
@@ -277,6 +284,4 @@ public sealed class QueueCoordinatorGrain(
         Running = [.. _pool.Running.Select(r => new RunningRecord(QueueEntryRecord.From(r.Entry), r.Worker, r.Attempt))],
         Recent = [.. _recent],
     };
-
-    const string UnregisteredMarker = "(worker not registered)";
 }

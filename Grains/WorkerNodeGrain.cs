@@ -50,6 +50,7 @@ public sealed class WorkerNodeGrain(
             throw new ArgumentException($"worker '{Name}' is running a job in pool '{current}'; move it when it is free");
 
         var dictionary = Dictionary(spec, profile);
+        var previousPool = Node.Pool;
         Node.Spec = spec;
         Node.Pool = pool;
         Node.Profile = [.. profile];
@@ -57,6 +58,7 @@ public sealed class WorkerNodeGrain(
         await record.WriteStateAsync();
         _dictionary = dictionary;
         await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0));
+        if (previousPool is not null && previousPool != pool) await GrainFactory.GetGrain<IQueueCoordinatorGrain>(previousPool).WorkerLeft(Name);
         return Status();
     }
 

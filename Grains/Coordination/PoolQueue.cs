@@ -37,7 +37,11 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public ISchedulingPolicy Policy { get; set; } = policy;
     public IReadOnlyList<Entry> Queue => _queue;
     public IReadOnlyCollection<RunningAttempt> Running => _running.Values;
+    /// <summary>Every worker the pool has known, in index order (the order estimates are asked and answered in).</summary>
     public IReadOnlyList<string> Workers => [.. _workers.Select(w => w.Worker.Name)];
+    /// <summary>The workers that belong to the pool now (a worker that moved to another pool keeps its index but
+    /// runs nothing here).</summary>
+    public IReadOnlyList<string> Members => [.. _workers.Where(w => _engines[w.Index].Count > 0).Select(w => w.Worker.Name)];
     public IEnumerable<string> Engines => _engines.SelectMany(e => e).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
     public bool IsIdle => _queue.Count == 0 && _running.Count == 0;
 
@@ -60,6 +64,19 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         _workers[index].Strength = strength;
         InvalidateEstimates();
     }
+
+    /// <summary>The worker moved to another pool: no engines here, never free here, queued jobs estimated again.</summary>
+    public void Leave(string name, double now)
+    {
+        if (!_workerIndex.TryGetValue(name, out var index)) return;
+        _engines[index] = [];
+        _workers[index].Strength = 0;
+        MarkBusy(name, NotAMember, now);
+        InvalidateEstimates();
+    }
+
+    /// <summary>What a worker that is not (or no longer) usable in this pool is marked busy with.</summary>
+    public const string NotAMember = "(not a worker of this pool)";
 
     public void InvalidateEstimates()
     {
@@ -98,6 +115,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
             var defaults = new Estimate?[byWorker.Count];
             for (var w = 0; w < byWorker.Count; w++)
             {
+                if (!_engines[w].Contains(entry.Spec.Engine)) continue; // left the pool, or never had the engine
                 var answer = byWorker[w];
                 if (answer.OptimalConfig[j] >= 0) fastest.Add(new Estimate(w, answer.Configs[answer.OptimalConfig[j]], answer.OptimalSeconds[j]));
                 if (answer.DefaultConfig[j] >= 0) defaults[w] = new Estimate(w, answer.Configs[answer.DefaultConfig[j]], answer.DefaultSeconds[j]);

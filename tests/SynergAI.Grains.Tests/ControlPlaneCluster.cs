@@ -56,6 +56,11 @@ public sealed class ControlPlaneCluster : IAsyncLifetime
         return [.. names];
     }
 
+    /// <summary>A pool of some of the reference testbed's workers (e.g. only <c>x86</c>), named <c>{prefix}-{name}</c>, with a
+    /// slow periodic tick (see <see cref="TestSupport.TickMs"/>).</summary>
+    public Task<string[]> Pool(string pool, string prefix, string[] referenceWorkers, string policy = "synergai", double timeScale = 0.01) =>
+        Client.RegisterPool(pool, prefix, referenceWorkers, policy, timeScale);
+
     /// <summary>Polls until every job is finished or the time is up.</summary>
     public async Task<JobStatus[]> WaitForAll(IEnumerable<string> jobs, TimeSpan timeout)
     {

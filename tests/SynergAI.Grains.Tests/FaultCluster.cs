@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+using SynergAI.Grains;
+using SynergAI.Grains.Execution;
+
+namespace SynergAI.Grains.Tests;
+
+/// <summary>A one-silo cluster whose executor misbehaves on purpose (see <see cref="ScriptedExecutor"/>), with short
+/// heartbeat settings so that a lost worker is noticed within about half a second.</summary>
+public sealed class FaultCluster : IAsyncLifetime
+{
+    public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
+    {
+        ["SynergAI:TimeScale"] = "0.01",
+        ["SynergAI:ReevaluationInterval"] = "00:00:00.250",
+        ["SynergAI:HeartbeatInterval"] = "00:00:00.100",
+        ["SynergAI:HeartbeatTimeout"] = "00:00:00.500",
+        ["SynergAI:MaxAttempts"] = "3",
+    };
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public IClusterClient Client => Cluster.Client;
+    public ScriptedExecutor Executor => (ScriptedExecutor)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobExecutor>();
+    public JobEndCounter Ends => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobEndCounter>();
+
+    public async Task InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.Services.AddSingleton<IJobExecutor, ScriptedExecutor>(); // before the control plane, which uses TryAdd
+            silo.Services.AddSingleton<JobEndCounter>();
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<JobEndCounter>());
+            silo.AddSynergAiControlPlane(configuration);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class FaultCollection : ICollectionFixture<FaultCluster>
+{
+    public const string Name = "faults";
+}
+
+/// <summary>
+/// An executor scripted by job id: <c>fail-start</c> throws in StartAsync (every attempt); <c>fail-once</c> reports a
+/// failure at the end of attempt 1; <c>silent-once</c> neither heartbeats nor reports on attempt 1 (a lost worker) and
+/// only stops when cancelled; anything else (and later attempts) runs like the simulated executor: it waits
+/// <c>T_est × TimeScale</c>, heartbeating, then reports success. Every attempt's run interval is recorded (start at
+/// StartAsync; stop just before its report is sent, or at CancelAsync) so tests can check attempts never overlap.
+/// </summary>
+public sealed class ScriptedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options) : IJobExecutor
+{
+    public sealed class Run(string job, int attempt, string worker, long started)
+    {
+        public string Job { get; } = job;
+        public int Attempt { get; } = attempt;
+        public string Worker { get; } = worker;
+        public long Started { get; } = started;
+        /// <summary>Stopwatch timestamp when the attempt stopped; null while it runs.</summary>
+        public long? Stopped { get; set; }
+        /// <summary>succeeded, failed (reported) or cancelled.</summary>
+        public string? How { get; set; }
+        public override string ToString() => $"{Job}#{Attempt} on {Worker}: {How ?? "running"}";
+    }
+
+    readonly object _gate = new();
+    readonly List<Run> _runs = [];
+    readonly List<(string Job, int Attempt, string Worker)> _startCalls = [];
+    readonly Dictionary<(string, int), CancellationTokenSource> _stops = [];
+
+    public IReadOnlyList<Run> RunsOf(string job) { lock (_gate) return [.. _runs.Where(r => r.Job == job).OrderBy(r => r.Started)]; }
+    public IReadOnlyList<int> StartCallsOf(string job) { lock (_gate) return [.. _startCalls.Where(s => s.Job == job).Select(s => s.Attempt)]; }
+
+    public Task StartAsync(Dispatch dispatch, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _startCalls.Add((dispatch.Job, dispatch.Attempt, dispatch.Worker));
+            if (dispatch.Job.Contains("fail-start"))
+                throw new InvalidOperationException($"scripted: cannot start {dispatch.Job} attempt {dispatch.Attempt}");
+            if (_runs.Any(r => r.Job == dispatch.Job && r.Attempt == dispatch.Attempt)) return Task.CompletedTask; // retried start
+            var run = new Run(dispatch.Job, dispatch.Attempt, dispatch.Worker, Stopwatch.GetTimestamp());
+            _runs.Add(run);
+            var stop = new CancellationTokenSource();
+            _stops[(dispatch.Job, dispatch.Attempt)] = stop;
+            if (dispatch.Job.Contains("silent-once") && dispatch.Attempt == 1) return Task.CompletedTask; // lost: silent until cancelled
+            var fail = dispatch.Job.Contains("fail-once") && dispatch.Attempt == 1;
+            _ = Task.Run(() => RunAsync(dispatch, run, fail, stop.Token), CancellationToken.None);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task CancelAsync(string job, int attempt)
+    {
+        lock (_gate)
+        {
+            var run = _runs.FirstOrDefault(r => r.Job == job && r.Attempt == attempt && r.Stopped is null);
+            if (run is not null)
+            {
+                run.Stopped = Stopwatch.GetTimestamp();
+                run.How = "cancelled";
+            }
+            if (_stops.Remove((job, attempt), out var stop)) stop.Cancel();
+        }
+        return Task.CompletedTask;
+    }
+
+    async Task RunAsync(Dispatch dispatch, Run run, bool fail, CancellationToken stop)
+    {
+        var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);
+        var runFor = TimeSpan.FromSeconds(dispatch.EstimateSeconds * dispatch.TimeScale);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (var left = runFor; left > TimeSpan.Zero; left = runFor - clock.Elapsed)
+            {
+                await Task.Delay(left < options.Value.HeartbeatInterval ? left : options.Value.HeartbeatInterval, stop);
+                if (clock.Elapsed < runFor) await worker.Heartbeat(dispatch.Job, dispatch.Attempt);
+            }
+            lock (_gate)
+            {
+                if (run.Stopped is not null) return; // cancelled meanwhile: no report
+                run.Stopped = Stopwatch.GetTimestamp();
+                run.How = fail ? "failed" : "succeeded";
+                _stops.Remove((dispatch.Job, dispatch.Attempt));
+            }
+            await worker.Report(new ExecutionReport(dispatch.Job, dispatch.Attempt, !fail, fail ? "scripted failure" : null));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>Counts, per job, the calls that moved it from unfinished to finished (OnFinished or Cancel; both change the
+/// state before their first await, so a before/after look around the call is exact).</summary>
+public sealed class JobEndCounter : IIncomingGrainCallFilter
+{
+    readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _ends = new();
+
+    public IReadOnlyList<string> EndsOf(string job) => _ends.TryGetValue(job, out var ends) ? [.. ends] : [];
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        var method = context.InterfaceMethod?.Name;
+        if (context.Grain is not IJobGrain job || method is not (nameof(IJobGrain.OnFinished) or nameof(IJobGrain.Cancel)))
+        {
+            await context.Invoke();
+            return;
+        }
+        var before = await job.GetStatus();
+        await context.Invoke();
+        var after = await job.GetStatus();
+        if (before is { IsFinished: false } && after is { IsFinished: true })
+            _ends.GetOrAdd(after.Id, _ => new ConcurrentQueue<string>()).Enqueue($"{after.State} via {method}");
+    }
+}
