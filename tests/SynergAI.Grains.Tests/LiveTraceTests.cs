@@ -18,9 +18,9 @@ public class LiveTraceTests(ControlPlaneCluster fixture, ITestOutputHelper outpu
     [InlineData("synergai", 11)]
     public async Task A_DL_FH_trace_completes_on_two_silos_with_violations_close_to_the_simulator(string policy, int seed)
     {
-        const double timeScale = 0.005;
+        const double timeScale = 0.01;
         var pool = $"live-{policy}-{seed}";
-        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 5);
+        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 10);
         var testbed = ReferenceTestbed.Load();
         var trace = TraceGenerator.Generate(Experiment.DlFh, testbed, seed);
 
