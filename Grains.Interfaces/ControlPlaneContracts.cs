@@ -1,14 +1,15 @@
 namespace SynergAI.Grains;
 
-/// <summary>A batch of queued jobs to estimate, as parallel arrays (one entry per job) with engines by index into
+/// <summary>What a batch of queued jobs needs estimated: one entry per kind of job — a distinct (engine, query count)
+/// pair, since <c>T_est</c> depends on nothing else — as parallel arrays, with engines by index into
 /// <see cref="Engines"/>, so a batch of thousands of jobs stays small on the wire.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.EstimateRequest")]
 public sealed record EstimateRequest(
     [property: Id(0)] string[] Engines,
-    [property: Id(1)] int[] EngineOfJob,
+    [property: Id(1)] int[] EngineOfEntry,
     [property: Id(2)] int[] Queries);
 
-/// <summary>One worker's answer to an <see cref="EstimateRequest"/>: per job, <c>T_est</c> in its optimal configuration
+/// <summary>One worker's answer to an <see cref="EstimateRequest"/>: per entry, <c>T_est</c> in its optimal configuration
 /// c* and in its default configuration (configurations by index into <see cref="Configs"/>; -1 = cannot run the engine).</summary>
 [GenerateSerializer, Immutable, Alias("synergai.WorkerEstimates")]
 public sealed record WorkerEstimates(

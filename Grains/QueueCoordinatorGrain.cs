@@ -49,8 +49,7 @@ public sealed class QueueCoordinatorGrain(
             record.State = Snapshot();
             return record.WriteStateAsync();
         });
-        _timer = this.RegisterGrainTimer(_ => { RequestRound(); return Task.CompletedTask; },
-            new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true, KeepAlive = true });
+        _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true });
         RequestRound(); // a restored queue carries on
         return Task.CompletedTask;
     }
@@ -140,6 +139,7 @@ public sealed class QueueCoordinatorGrain(
         _epoch = time.GetUtcNow();
         _settings = settings;
         _pool.Policy = PolicyCatalog.Create(settings.Policy);
+        _pool.ResetHistory();
         _timer?.Change(settings.ReevaluationInterval, settings.ReevaluationInterval);
         await _writer.WriteAsync();
         return _settings;
@@ -156,6 +156,16 @@ public sealed class QueueCoordinatorGrain(
         var deciding = clock.Elapsed.TotalMilliseconds;
         await StartAllAsync(placements);
         return new ReevaluationTiming(_pool.Queue.Count + placements.Count, _pool.Workers.Count, estimating, deciding);
+    }
+
+    /// <summary>The periodic re-evaluation. A pool with work stays active (its queue must keep moving with time);
+    /// an idle one may be deactivated like any grain, and its state comes back with the next call.</summary>
+    Task Tick()
+    {
+        if (_pool.IsIdle) return Task.CompletedTask;
+        DelayDeactivation(TimeSpan.FromMinutes(30));
+        RequestRound();
+        return Task.CompletedTask;
     }
 
     /// <summary>Asks for a scheduling round; at most one runs at a time, and a request during one makes one more.</summary>
@@ -198,7 +208,7 @@ public sealed class QueueCoordinatorGrain(
         while (_pool.PendingEstimates() is { } pending)
         {
             var answers = await Task.WhenAll(_pool.Workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).Estimate(pending.Request)));
-            _pool.ApplyEstimates(pending.Jobs, answers, Now, ToModelSeconds);
+            _pool.ApplyEstimates(pending.Jobs, pending.KindOf, pending.Request, answers, Now, ToModelSeconds);
         }
     }
 

@@ -66,8 +66,8 @@ public sealed class WorkerNodeGrain(
 
     public Task<WorkerEstimates> Estimate(EstimateRequest request)
     {
-        var jobs = request.Queries.Length;
-        var result = new WorkerEstimates(Name, [], new int[jobs], new double[jobs], new int[jobs], new double[jobs]);
+        var entries = request.Queries.Length;
+        var result = new WorkerEstimates(Name, [], new int[entries], new double[entries], new int[entries], new double[entries]);
         if (_dictionary is null || Node.Spec is null)
         {
             Array.Fill(result.OptimalConfig, -1);
@@ -82,14 +82,14 @@ public sealed class WorkerNodeGrain(
             if (i < 0) { configs.Add(config); i = configs.Count - 1; }
             return i;
         }
-        // Look each engine up once; then every job is two multiply-adds.
+        // Look each engine up once; then every entry is two multiply-adds.
         var optimal = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Optimal(_dictionary.EngineIndex(e), 0) : null).ToArray();
         var standard = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Default(_dictionary.EngineIndex(e), 0) : null).ToArray();
         var optimalIndex = optimal.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
         var defaultIndex = standard.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
-        for (var j = 0; j < jobs; j++)
+        for (var j = 0; j < entries; j++)
         {
-            var engine = request.EngineOfJob[j];
+            var engine = request.EngineOfEntry[j];
             var q = request.Queries[j];
             result.OptimalConfig[j] = optimalIndex[engine];
             result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) ?? double.NaN;

@@ -14,7 +14,12 @@ public static class SynergAiCli
         {
             ExperimentCommand.Create(io),
             TraceCommand.Create(io),
-            BenchCommand.Create(io),
+            WithControlPlaneBench(BenchCommand.Create(io), io),
+            SubmitCommand.Create(io),
+            StatusCommand.Create(io),
+            StatusCommand.Cancel(io),
+            WorkersCommand.Create(io),
+            WorkersCommand.Profile(io),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -25,7 +30,12 @@ public static class SynergAiCli
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Commands that talk to the cluster turn Ctrl+C/SIGTERM into cancellation themselves and clean up before they
+            // return (see Cluster.RunAsync); System.CommandLine's own handling would return at once and skip the clean-up.
+            return parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            }).GetAwaiter().GetResult();
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -36,5 +46,13 @@ public static class SynergAiCli
 
     /// <summary>Bad input or environment, reported in one line; anything else is a bug and keeps its stack trace.</summary>
     static bool IsUserError(Exception e) =>
-        e is InputFileException or ArgumentException or IOException or UnauthorizedAccessException or KeyNotFoundException;
+        e is InputFileException or ArgumentException or IOException or UnauthorizedAccessException or KeyNotFoundException
+            or ClusterUnreachableException or TimeoutException or OperationCanceledException;
+
+    /// <summary>Adds <c>bench control-plane</c> next to <c>bench simulate</c>.</summary>
+    static Command WithControlPlaneBench(Command bench, CliIo io)
+    {
+        bench.Subcommands.Add(ControlPlaneBenchCommand.Create(io));
+        return bench;
+    }
 }

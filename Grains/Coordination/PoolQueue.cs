@@ -65,6 +65,19 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         InvalidateEstimates();
     }
 
+    /// <summary>Forgets when each worker was last free (LRU and MRU look at it), for a pool that starts a new epoch of
+    /// model time: times from the old epoch would mean nothing in the new one. Only while idle.</summary>
+    public void ResetHistory()
+    {
+        if (!IsIdle) throw new InvalidOperationException("a pool's worker history can only be reset while it is idle");
+        for (var w = 0; w < _workers.Count; w++)
+        {
+            var old = _workers[w];
+            _workers[w] = new WorkerState(w, old.Worker) { Strength = old.Strength };
+            if (!old.IsFree) _workers[w].Start(old.RunningJob!, 0, 0); // a worker marked as not usable here stays so
+        }
+    }
+
     /// <summary>The worker moved to another pool: no engines here, never free here, queued jobs estimated again.</summary>
     public void Leave(string name, double now)
     {
@@ -91,43 +104,51 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     public bool Remove(string job) => _queue.RemoveAll(e => e.Id == job) > 0;
 
-    /// <summary>The queued jobs that still need estimates, as one batch request for every worker.</summary>
-    public (List<Entry> Jobs, EstimateRequest Request)? PendingEstimates()
+    /// <summary>The queued jobs that still need estimates, and one batch request for every worker holding each kind
+    /// of job among them once (<see cref="EstimateRequest"/>); <c>KindOf[j]</c> is job j's entry in the request.</summary>
+    public (List<Entry> Jobs, int[] KindOf, EstimateRequest Request)? PendingEstimates()
     {
         var jobs = _queue.Where(e => e.Scheduled is null && !e.Unrunnable).ToList();
         if (jobs.Count == 0) return null;
-        var engines = jobs.Select(j => j.Spec.Engine).Distinct(StringComparer.Ordinal).ToArray();
-        var engineIndex = engines.Select((e, i) => (e, i)).ToDictionary(p => p.e, p => p.i, StringComparer.Ordinal);
-        return (jobs, new EstimateRequest(engines, [.. jobs.Select(j => engineIndex[j.Spec.Engine])], [.. jobs.Select(j => j.Spec.Queries)]));
+        var engines = new List<string>();
+        var engineIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var kinds = new Dictionary<(int Engine, int Queries), int>();
+        var kindOf = new int[jobs.Count];
+        for (var j = 0; j < jobs.Count; j++)
+        {
+            var spec = jobs[j].Spec;
+            if (!engineIndex.TryGetValue(spec.Engine, out var engine))
+            {
+                engine = engines.Count;
+                engineIndex.Add(spec.Engine, engine);
+                engines.Add(spec.Engine);
+            }
+            if (!kinds.TryGetValue((engine, spec.Queries), out kindOf[j])) kinds.Add((engine, spec.Queries), kindOf[j] = kinds.Count);
+        }
+        var ordered = kinds.OrderBy(k => k.Value).Select(k => k.Key).ToArray();
+        return (jobs, kindOf, new EstimateRequest([.. engines], [.. ordered.Select(k => k.Engine)], [.. ordered.Select(k => k.Queries)]));
     }
 
     /// <summary>Turns every worker's estimates (in worker order) into the policy's view of each job that is still
-    /// queued, and tells the policy about jobs it has not seen.</summary>
-    public void ApplyEstimates(List<Entry> jobs, IReadOnlyList<WorkerEstimates> byWorker, double now, Func<DateTimeOffset, double> toModelSeconds)
+    /// queued, and tells the policy about jobs it has not seen. Jobs of one kind share their (read-only) estimates.</summary>
+    public void ApplyEstimates(List<Entry> jobs, int[] kindOf, EstimateRequest request, IReadOnlyList<WorkerEstimates> byWorker,
+        double now, Func<DateTimeOffset, double> toModelSeconds)
     {
         if (byWorker.Count != _workers.Count) return; // a worker joined meanwhile; everything is estimated again
+        var kinds = new (Estimate[] Fastest, Estimate?[] Defaults)?[request.Queries.Length];
         var queued = _queue.Where(e => e.Scheduled is null).ToHashSet();
         for (var j = 0; j < jobs.Count; j++)
         {
             var entry = jobs[j];
             if (!queued.Contains(entry)) continue;
-            var fastest = new List<Estimate>(byWorker.Count);
-            var defaults = new Estimate?[byWorker.Count];
-            for (var w = 0; w < byWorker.Count; w++)
-            {
-                if (!_engines[w].Contains(entry.Spec.Engine)) continue; // left the pool, or never had the engine
-                var answer = byWorker[w];
-                if (answer.OptimalConfig[j] >= 0) fastest.Add(new Estimate(w, answer.Configs[answer.OptimalConfig[j]], answer.OptimalSeconds[j]));
-                if (answer.DefaultConfig[j] >= 0) defaults[w] = new Estimate(w, answer.Configs[answer.DefaultConfig[j]], answer.DefaultSeconds[j]);
-            }
-            if (fastest.Count == 0)
+            var (fastest, defaults) = kinds[kindOf[j]] ??= Merge(request.Engines[request.EngineOfEntry[kindOf[j]]], kindOf[j], byWorker);
+            if (fastest.Length == 0)
             {
                 entry.Unrunnable = true; // no worker can run it any more; it waits until one registers
                 continue;
             }
-            fastest.Sort((a, b) => a.Seconds != b.Seconds ? a.Seconds.CompareTo(b.Seconds) : a.Worker.CompareTo(b.Worker));
             var job = new Job(entry.Id, toModelSeconds(entry.SubmittedAt), entry.Spec.Engine, entry.Spec.Queries, entry.Spec.QosSeconds);
-            entry.Scheduled = new QueuedJob(job, [.. fastest], defaults);
+            entry.Scheduled = new QueuedJob(job, fastest, defaults);
             if (entry.BoundWorker is { } bound && _workerIndex.TryGetValue(bound, out var index)) entry.Scheduled.BoundWorker = index;
             else
             {
@@ -137,14 +158,33 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         }
     }
 
+    /// <summary>One kind of job's estimates on every worker of the pool that has its engine: fastest first (ties by
+    /// worker index), and by worker in the default configurations.</summary>
+    (Estimate[] Fastest, Estimate?[] Defaults) Merge(string engine, int kind, IReadOnlyList<WorkerEstimates> byWorker)
+    {
+        var fastest = new List<Estimate>(byWorker.Count);
+        var defaults = new Estimate?[byWorker.Count];
+        for (var w = 0; w < byWorker.Count; w++)
+        {
+            if (!_engines[w].Contains(engine)) continue; // left the pool, or never had the engine
+            var answer = byWorker[w];
+            if (answer.OptimalConfig[kind] >= 0)
+                fastest.Add(new Estimate(w, answer.Configs[answer.OptimalConfig[kind]], answer.OptimalSeconds[kind]));
+            if (answer.DefaultConfig[kind] >= 0) defaults[w] = new Estimate(w, answer.Configs[answer.DefaultConfig[kind]], answer.DefaultSeconds[kind]);
+        }
+        fastest.Sort((a, b) => a.Seconds != b.Seconds ? a.Seconds.CompareTo(b.Seconds) : a.Worker.CompareTo(b.Worker));
+        return ([.. fastest], defaults);
+    }
+
     /// <summary>One scheduling round: the policy's placements, already applied (jobs moved to running, workers busy).</summary>
     public IReadOnlyList<(Placement Placement, RunningAttempt Attempt)> Plan(double now)
     {
         var placements = Policy.Schedule(Context(now));
         var result = new List<(Placement, RunningAttempt)>(placements.Count);
+        var entryOf = placements.Count == 0 ? [] : _queue.Where(e => e.Scheduled is not null).ToDictionary(e => e.Scheduled!);
         foreach (var placement in placements)
         {
-            var entry = _queue.First(e => e.Scheduled == placement.Job);
+            var entry = entryOf[placement.Job];
             var attempt = new RunningAttempt(entry, _workers[placement.Worker].Worker.Name, entry.Attempts + 1);
             _workers[placement.Worker].Start(entry.Id, now, placement.EstimateSeconds);
             _running[entry.Id] = attempt;

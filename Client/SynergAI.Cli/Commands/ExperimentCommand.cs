@@ -31,12 +31,47 @@ internal static class ExperimentCommand
         var format = Options.Format("table", "csv");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart of violations per policy and experiment, with 95% CIs" };
         var jobsOut = new Option<string?>("--jobs-out") { Description = "Write one CSV row per job and policy (single-trace runs)" };
+        var live = new Option<bool>("--live") { Description = "Run the single trace through the real cluster (the pool's simulated executor) instead of the simulator" };
+        var timeScale = new Option<double>("--time-scale") { Description = "With --live: real seconds per trace second", DefaultValueFactory = _ => 0.01 }
+            .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
-            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut,
+            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale,
         };
-        command.SetAction(parsed =>
+        var cluster = new Cluster().AddTo(command);
+        command.SetAction((parsed, cancel) =>
+        {
+            if (!parsed.GetValue(live))
+            {
+                foreach (var option in new Option[] { timeScale, cluster.Gateway, cluster.Pool })
+                    if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with --live");
+                return Task.FromResult(Offline(parsed));
+            }
+            var bed = Options.LoadTestbed(parsed, testbed);
+            var tracePath = parsed.GetValue(trace);
+            var singleSeed = parsed.GetValue(seed);
+            foreach (var option in new Option[] { seeds, noise, plot })
+                if (parsed.GetResult(option) is { Implicit: false })
+                    throw new ArgumentException($"{option.Name} does not go with --live (the silo's executor settings decide run-time noise)");
+            if (tracePath is not null && (parsed.GetResult(experiment) is { Implicit: false } || singleSeed is not null))
+                throw new ArgumentException("give either --trace FILE or --experiment X --seed S, not both");
+            if (tracePath is null && singleSeed is null) throw new ArgumentException("--live runs one trace: add --trace FILE or --experiment X --seed S");
+            List<Job> jobs;
+            if (tracePath is not null) jobs = TraceFile.Load(tracePath, bed);
+            else
+            {
+                var chosen = Experiment.Parse(parsed.GetValue(experiment)!);
+                if (chosen.Count != 1) throw new ArgumentException("--seed runs one experiment; name it with --experiment");
+                jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value);
+            }
+            var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
+            var settings = new LiveExperiment.Settings(cluster.PoolOf(parsed), parsed.GetValue(timeScale), parsed.GetValue(reevaluation),
+                parsed.GetValue(format) == "csv", parsed.GetValue(jobsOut));
+            return cluster.RunAsync(parsed, io, cancel, (client, token) => LiveExperiment.RunAsync(io, client, jobs, names, settings, token));
+        });
+
+        int Offline(ParseResult parsed)
         {
             var bed = Options.LoadTestbed(parsed, testbed);
             var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
@@ -66,7 +101,7 @@ internal static class ExperimentCommand
             if (parsed.GetValue(jobsOut) is not null) throw new ArgumentException("--jobs-out needs a single trace: add --trace FILE or --seed S");
             RunSeeds(io, bed, Experiment.Parse(parsed.GetValue(experiment)!), names, parsed.GetValue(seeds), options, csv, parsed.GetValue(plot));
             return 0;
-        });
+        }
         return command;
     }
 

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Orleans.Runtime;
+using SynergAI.Client;
+
+namespace SynergAI.Cli.Commands;
+
+/// <summary>The cluster could not be reached or stopped answering; the message says where and what to check.</summary>
+internal sealed class ClusterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A host lifetime that leaves signals to the command line, which turns them into cancellation.</summary>
+internal sealed class CommandLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The options every command that talks to the cluster takes, and a connected client per invocation.</summary>
+internal sealed class Cluster
+{
+    public Option<string[]> Gateway { get; } = new("--gateway")
+    {
+        Description = "Gateway of a silo as host:port (repeatable or comma-separated)",
+        DefaultValueFactory = _ => [SynergAiClientOptions.DefaultGateway],
+    };
+
+    public Option<string> Pool { get; } = new("--pool")
+    {
+        Description = "The pool of workers to use",
+        DefaultValueFactory = _ => SynergAiClientOptions.DefaultPool,
+    };
+
+    /// <summary>How long a command tries to connect before it reports the cluster unreachable.</summary>
+    public static TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Adds <c>--gateway</c> and <c>--pool</c> to <paramref name="command"/>.</summary>
+    public Cluster AddTo(Command command)
+    {
+        command.Options.Add(Gateway);
+        command.Options.Add(Pool);
+        return this;
+    }
+
+    public string PoolOf(ParseResult parsed)
+    {
+        var pool = parsed.GetValue(Pool)!;
+        if (string.IsNullOrWhiteSpace(pool)) throw new ArgumentException("--pool must not be empty");
+        return pool;
+    }
+
+    /// <summary>Connects to the cluster, runs <paramref name="use"/> with a client, and disconnects. Orleans logs
+    /// warnings and errors only, to stderr.</summary>
+    public async Task<int> RunAsync(ParseResult parsed, CliIo io, CancellationToken cancellationToken,
+        Func<SynergAiClient, CancellationToken, Task<int>> use)
+    {
+        var gateways = parsed.GetValue(Gateway)!;
+        var where = string.Join(", ", gateways);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The client's own connection retries and start-up failure are noise here: a failure to connect is reported once, below.
+        builder.Logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.None);
+        builder.Logging.AddFilter("Orleans.Messaging", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.OutsideRuntimeClient", LogLevel.None);
+        builder.Logging.AddFilter("Orleans.Runtime.ClientClusterManifestProvider", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddSynergAiClient(o => o.Gateways = gateways);
+        // Not the console lifetime: it would swallow Ctrl+C/SIGTERM, which must cancel the command instead.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+
+        using var host = builder.Build();
+        // The first Ctrl+C (or SIGTERM) cancels the command, which then cleans up (cancels what it started, restores
+        // settings) and disconnects; a second one ends the process at once.
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            if (interrupted.IsCancellationRequested) return;
+            context.Cancel = true;
+            io.Error.WriteLine("interrupted: cleaning up (Ctrl+C again to quit at once)");
+            interrupted.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        cancellationToken = interrupted.Token;
+
+        // The Orleans client keeps retrying a refused connection for minutes; a command gives up after ConnectTimeout.
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(ConnectTimeout);
+        try
+        {
+            await host.StartAsync(connecting.Token);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            throw Unreachable(where, e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterUnreachableException(
+                $"cannot reach the cluster at {where} — is the silo running? (no connection within {ConnectTimeout.TotalSeconds:0} s)", e);
+        }
+        try
+        {
+            return await use(host.Services.GetRequiredService<SynergAiClient>(), cancellationToken);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            throw Unreachable(where, e);
+        }
+        catch (OperationCanceledException e) when (interrupted.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("interrupted", e);
+        }
+        finally
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try { await host.StopAsync(stopping.Token); }
+            catch (Exception e) when (e is OperationCanceledException || IsConnectionFailure(e)) { /* leaving anyway */ }
+        }
+    }
+
+    static ClusterUnreachableException Unreachable(string where, Exception e) =>
+        new($"cannot reach the cluster at {where} — is the silo running? ({Innermost(e).Message.TrimEnd('.')})", e);
+
+    static Exception Innermost(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or { InnerException: not null } && e.InnerException is { } inner) e = inner;
+        return e;
+    }
+
+    static bool IsConnectionFailure(Exception e) => e switch
+    {
+        SiloUnavailableException or OrleansMessageRejectionException or SocketException => true,
+        _ when e.GetType().Name == "ConnectionFailedException" => true, // Orleans.Runtime.Messaging, not public API
+        OrleansException o when o.Message.Contains("gateway", StringComparison.OrdinalIgnoreCase) => true,
+        AggregateException a => a.InnerExceptions.Any(IsConnectionFailure),
+        _ => e.InnerException is { } inner && IsConnectionFailure(inner),
+    };
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+using Spectre.Console;
+using SynergAI.Grains;
+
+namespace SynergAI.Cli.Commands;
+
+/// <summary>Jobs and workers as tables (people), CSV and JSON (tools). The CSV and JSON names are a stable interface.</summary>
+internal static class StatusOutput
+{
+    public static readonly string[] JobColumns =
+        ["job", "state", "engine", "queries", "qos_s", "worker", "config", "submitted_at", "started_at", "completed_at", "violated", "attempts"];
+
+    public static readonly string[] WorkerColumns =
+        ["worker", "pool", "arch", "cpus", "memory_gb", "default_config", "condition", "running_job", "running_attempt", "running_config",
+         "last_free_at", "last_heartbeat", "engines"];
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string State(JobState state) => state.ToString().ToLowerInvariant();
+
+    public static string Time(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("o", CultureInfo.InvariantCulture) : "";
+
+    static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    static string Bool(bool? value) => value is { } b ? (b ? "true" : "false") : "";
+
+    /// <summary>The outcome of a finished job in one line, e.g.
+    /// <c>job-1 completed on x86 (threads=16), e2e 41.2 s of qos 50 s, violated false</c>.</summary>
+    public static string OutcomeLine(JobStatus s)
+    {
+        var e2e = s.ModelSecondsSinceSubmission(s.CompletedAt);
+        var where = s.Worker is null ? "" : $" on {s.Worker} ({s.Config})";
+        var timing = e2e is { } t ? $", e2e {t:0.###} s of qos {Number(s.Spec.QosSeconds)} s" : "";
+        var reason = s.State is JobState.Failed or JobState.Cancelled && s.Reason is { } r ? $": {r}" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{s.Id} {State(s.State)}{where}{timing}, violated {Bool(s.Violated) switch { "" => "unknown", var v => v }}{reason}");
+    }
+
+    // ---- jobs ----
+
+    public static void WriteJobs(CliIo io, string format, IReadOnlyList<JobStatus> jobs, bool single)
+    {
+        switch (format)
+        {
+            case "csv": WriteJobsCsv(io.Out, jobs); break;
+            case "json":
+                io.Out.WriteLine(single ? JsonSerializer.Serialize(JobJson(jobs[0]), Json) : JsonSerializer.Serialize(jobs.Select(JobJson), Json));
+                break;
+            default:
+                if (single) WriteJobDetail(io.Tables, jobs[0]);
+                else WriteJobTable(io.Tables, jobs);
+                break;
+        }
+    }
+
+    public static void WriteJobsCsv(TextWriter output, IEnumerable<JobStatus> jobs)
+    {
+        using var csv = new CsvWriter(output, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var column in JobColumns) csv.WriteField(column);
+        csv.NextRecord();
+        foreach (var s in jobs)
+        {
+            csv.WriteField(s.Id);
+            csv.WriteField(State(s.State));
+            csv.WriteField(s.Spec.Engine);
+            csv.WriteField(s.Spec.Queries);
+            csv.WriteField(Number(s.Spec.QosSeconds));
+            csv.WriteField(s.Worker ?? "");
+            csv.WriteField(s.Config ?? "");
+            csv.WriteField(Time(s.SubmittedAt));
+            csv.WriteField(Time(s.StartedAt));
+            csv.WriteField(Time(s.CompletedAt));
+            csv.WriteField(Bool(s.Violated));
+            csv.WriteField(s.Attempts);
+            csv.NextRecord();
+        }
+    }
+
+    static Dictionary<string, object?> JobJson(JobStatus s) => new()
+    {
+        ["job"] = s.Id,
+        ["pool"] = s.Pool,
+        ["state"] = State(s.State),
+        ["engine"] = s.Spec.Engine,
+        ["queries"] = s.Spec.Queries,
+        ["qos_s"] = s.Spec.QosSeconds,
+        ["worker"] = s.Worker,
+        ["config"] = s.Config,
+        ["submitted_at"] = Time(s.SubmittedAt),
+        ["dispatched_at"] = NullIfEmpty(Time(s.DispatchedAt)),
+        ["started_at"] = NullIfEmpty(Time(s.StartedAt)),
+        ["completed_at"] = NullIfEmpty(Time(s.CompletedAt)),
+        ["violated"] = s.Violated,
+        ["excess_s"] = s.ExcessSeconds,
+        ["attempts"] = s.Attempts,
+        ["time_scale"] = s.TimeScale,
+        ["reason"] = s.Reason,
+    };
+
+    static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+
+    static void WriteJobTable(IAnsiConsole console, IReadOnlyList<JobStatus> jobs)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("job", "state", "engine")
+            .AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("qos s").RightAligned())
+            .AddColumns("worker", "config", "submitted (UTC)")
+            .AddColumn(new TableColumn("wait s").RightAligned()).AddColumn(new TableColumn("e2e s").RightAligned())
+            .AddColumn("violated").AddColumn(new TableColumn("attempts").RightAligned());
+        foreach (var s in jobs)
+            table.AddRow(Markup.Escape(s.Id), State(s.State), Markup.Escape(s.Spec.Engine), s.Spec.Queries.ToString(CultureInfo.InvariantCulture),
+                Number(s.Spec.QosSeconds), Markup.Escape(s.Worker ?? ""), Markup.Escape(s.Config ?? ""),
+                s.SubmittedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                ModelSeconds(s, s.StartedAt), ModelSeconds(s, s.CompletedAt), Bool(s.Violated), s.Attempts.ToString(CultureInfo.InvariantCulture));
+        console.Write(table);
+        if (jobs.Count == 0) console.WriteLine("(no jobs)");
+    }
+
+    static string ModelSeconds(JobStatus s, DateTimeOffset? at) => s.ModelSecondsSinceSubmission(at) is { } t ? t.ToString("0.0", CultureInfo.InvariantCulture) : "";
+
+    static void WriteJobDetail(IAnsiConsole console, JobStatus s)
+    {
+        var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("field", "value");
+        void Row(string field, string? value) => table.AddRow(field, Markup.Escape(value ?? ""));
+        Row("job", s.Id);
+        Row("pool", s.Pool);
+        Row("state", State(s.State));
+        Row("engine", s.Spec.Engine);
+        Row("queries", s.Spec.Queries.ToString(CultureInfo.InvariantCulture));
+        Row("qos s", Number(s.Spec.QosSeconds));
+        Row("worker", s.Worker);
+        Row("config", s.Config);
+        Row("attempts", s.Attempts.ToString(CultureInfo.InvariantCulture));
+        Row("submitted at", Time(s.SubmittedAt));
+        Row("dispatched at", Time(s.DispatchedAt));
+        Row("started at", Time(s.StartedAt));
+        Row("completed at", Time(s.CompletedAt));
+        Row("wait s (model)", ModelSeconds(s, s.StartedAt));
+        Row("e2e s (model)", ModelSeconds(s, s.CompletedAt));
+        Row("violated", Bool(s.Violated));
+        Row("excess s", s.ExcessSeconds is { } x ? Number(x) : "");
+        Row("time scale", Number(s.TimeScale));
+        Row("reason", s.Reason);
+        console.Write(table);
+    }
+
+    // ---- workers ----
+
+    public static void WriteWorkers(CliIo io, string format, IReadOnlyList<WorkerStatus> workers)
+    {
+        switch (format)
+        {
+            case "csv": WriteWorkersCsv(io.Out, workers); break;
+            case "json": io.Out.WriteLine(JsonSerializer.Serialize(workers.Select(WorkerJson), Json)); break;
+            default: WriteWorkerTable(io.Tables, workers); break;
+        }
+    }
+
+    static string Engines(WorkerStatus w) => string.Join(' ', w.Dictionary.Select(d => d.Engine));
+
+    static void WriteWorkersCsv(TextWriter output, IEnumerable<WorkerStatus> workers)
+    {
+        using var csv = new CsvWriter(output, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var column in WorkerColumns) csv.WriteField(column);
+        csv.NextRecord();
+        foreach (var w in workers)
+        {
+            csv.WriteField(w.Name);
+            csv.WriteField(w.Pool ?? "");
+            csv.WriteField(w.Spec?.Arch ?? "");
+            csv.WriteField(w.Spec?.Cpus.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(w.Spec is { } spec ? Number(spec.MemoryGb) : "");
+            csv.WriteField(w.Spec?.DefaultConfig ?? "");
+            csv.WriteField(w.Condition.ToString().ToLowerInvariant());
+            csv.WriteField(w.RunningJob ?? "");
+            csv.WriteField(w.RunningJob is null ? "" : w.RunningAttempt.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(w.RunningConfig ?? "");
+            csv.WriteField(Time(w.LastFreeAt));
+            csv.WriteField(Time(w.LastHeartbeat));
+            csv.WriteField(Engines(w));
+            csv.NextRecord();
+        }
+    }
+
+    static Dictionary<string, object?> WorkerJson(WorkerStatus w) => new()
+    {
+        ["worker"] = w.Name,
+        ["pool"] = w.Pool,
+        ["arch"] = w.Spec?.Arch,
+        ["cpus"] = w.Spec?.Cpus,
+        ["memory_gb"] = w.Spec?.MemoryGb,
+        ["default_config"] = w.Spec?.DefaultConfig,
+        ["condition"] = w.Condition.ToString().ToLowerInvariant(),
+        ["running_job"] = w.RunningJob,
+        ["running_attempt"] = w.RunningJob is null ? null : w.RunningAttempt,
+        ["running_config"] = w.RunningConfig,
+        ["last_free_at"] = NullIfEmpty(Time(w.LastFreeAt)),
+        ["last_heartbeat"] = NullIfEmpty(Time(w.LastHeartbeat)),
+        ["dictionary"] = w.Dictionary.Select(d => new Dictionary<string, object>
+        {
+            ["engine"] = d.Engine, ["config"] = d.Config, ["qps"] = d.Qps, ["preprocess_s"] = d.PreprocessSeconds,
+        }).ToList(),
+    };
+
+    static void WriteWorkerTable(IAnsiConsole console, IReadOnlyList<WorkerStatus> workers)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("worker", "arch").AddColumn(new TableColumn("cpus").RightAligned()).AddColumn(new TableColumn("memory GB").RightAligned())
+            .AddColumns("default config", "condition", "running job", "config", "last heartbeat (UTC)").AddColumn(new TableColumn("engines").RightAligned());
+        foreach (var w in workers)
+            table.AddRow(Markup.Escape(w.Name), Markup.Escape(w.Spec?.Arch ?? ""), w.Spec?.Cpus.ToString(CultureInfo.InvariantCulture) ?? "",
+                w.Spec is { } spec ? Number(spec.MemoryGb) : "", Markup.Escape(w.Spec?.DefaultConfig ?? ""),
+                w.Condition.ToString().ToLowerInvariant(), Markup.Escape(w.RunningJob ?? ""), Markup.Escape(w.RunningConfig ?? ""),
+                w.LastHeartbeat?.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
+                w.Dictionary.Count.ToString(CultureInfo.InvariantCulture));
+        console.Write(table);
+        if (workers.Count == 0) console.WriteLine("(no workers)");
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using SynergAI.Client;
+
+// In the DI namespace, as the framework's own Add* methods are, so it is found without an extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class SynergAiClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds an Orleans client for the SynergAI cluster — static gateway list from <see cref="SynergAiClientOptions.Gateways"/>
+    /// (default <c>localhost:30000</c>), cluster and service id <c>synergai</c> — and a <see cref="SynergAiClient"/>
+    /// singleton on it. The client connects when the host starts. Bad gateways throw <see cref="ArgumentException"/> here.
+    /// </summary>
+    public static IServiceCollection AddSynergAiClient(this IServiceCollection services, Action<SynergAiClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = new SynergAiClientOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        var gateways = options.ResolveGateways();
+
+        services.AddOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. gateways]);
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+        });
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new SynergAiClient(sp.GetRequiredService<IClusterClient>(), options));
+        return services;
+    }
+}
