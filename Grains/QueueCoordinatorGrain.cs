@@ -28,6 +28,8 @@ public sealed class QueueCoordinatorGrain(
     readonly Queue<string> _recent = new();
     bool _roundRunning;
     bool _roundAgain;
+    bool _tickRound;
+    bool _saveScheduled;
 
     string Pool => this.GetPrimaryKeyString();
     double Now => ToModelSeconds(time.GetUtcNow());
@@ -54,10 +56,15 @@ public sealed class QueueCoordinatorGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_saveScheduled) await _writer.WriteAsync(); // a change not yet saved
+    }
+
+    public Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
     {
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{job}': {problem}");
-        if (_pool.Contains(job)) return _settings;
+        if (_pool.Contains(job)) return Task.FromResult(_settings);
         if (!_pool.CanRun(spec.Engine))
         {
             var engines = _pool.Engines.ToList();
@@ -68,8 +75,8 @@ public sealed class QueueCoordinatorGrain(
         _pool.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts: 0));
         Remember(job);
         RequestRound();
-        await _writer.WriteAsync();
-        return _settings;
+        SaveSoon();
+        return Task.FromResult(_settings);
     }
 
     public async Task<bool> Remove(string job)
@@ -97,12 +104,13 @@ public sealed class QueueCoordinatorGrain(
         await jobGrain.OnRequeued(failedAttempt, reason);
     }
 
-    public async Task WorkerFreed(string worker, string job, int attempt)
+    public Task WorkerFreed(string worker, string job, int attempt)
     {
         _pool.Forget(job, attempt);
         _pool.MarkFree(worker, job, Now);
         RequestRound();
-        await _writer.WriteAsync();
+        SaveSoon();
+        return Task.CompletedTask;
     }
 
     public async Task WorkerRegistered(string worker, string[] engines, double strength)
@@ -164,9 +172,36 @@ public sealed class QueueCoordinatorGrain(
     {
         if (_pool.IsIdle) return Task.CompletedTask;
         DelayDeactivation(TimeSpan.FromMinutes(30));
+        _tickRound = true;
         RequestRound();
         return Task.CompletedTask;
     }
+
+    /// <summary>Saves the pool's state within <see cref="SaveDelay"/>: the frequent changes (arrivals, completions)
+    /// are batched, because a save writes the whole queue; the job grains hold each job's own state durably.</summary>
+    void SaveSoon()
+    {
+        if (_saveScheduled) return;
+        _saveScheduled = true;
+        _ = SaveLaterAsync();
+
+        async Task SaveLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(SaveDelay, time);
+                _saveScheduled = false;
+                await _writer.WriteAsync();
+            }
+            catch (Exception e)
+            {
+                _saveScheduled = false;
+                log.LogWarning(e, "saving pool {Pool} failed; the next change saves it again", Pool);
+            }
+        }
+    }
+
+    static readonly TimeSpan SaveDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Asks for a scheduling round; at most one runs at a time, and a request during one makes one more.</summary>
     void RequestRound()
@@ -184,11 +219,14 @@ public sealed class QueueCoordinatorGrain(
         _roundRunning = true;
         try
         {
+            await Task.Yield(); // let the arrivals already waiting in the activation's queue join this round
             do
             {
                 _roundAgain = false;
                 await EnsureEstimatesAsync();
-                await StartAllAsync(_pool.Plan(Now));
+                // With every worker busy no placement is possible; the timer's round still refreshes urgencies.
+                if (_pool.HasFreeWorker || _tickRound) await StartAllAsync(_pool.Plan(Now));
+                _tickRound = false;
             } while (_roundAgain);
         }
         catch (Exception e)
@@ -207,8 +245,10 @@ public sealed class QueueCoordinatorGrain(
     {
         while (_pool.PendingEstimates() is { } pending)
         {
-            var answers = await Task.WhenAll(_pool.Workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).Estimate(pending.Request)));
-            _pool.ApplyEstimates(pending.Jobs, pending.KindOf, pending.Request, answers, Now, ToModelSeconds);
+            var answers = pending.Request is { } request
+                ? await Task.WhenAll(_pool.Workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).Estimate(request)))
+                : [];
+            _pool.ApplyEstimates(pending.Jobs, pending.Kinds, answers, Now, ToModelSeconds);
         }
     }
 

@@ -32,7 +32,13 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     readonly Dictionary<string, int> _workerIndex = new(StringComparer.Ordinal);
     readonly List<HashSet<string>> _engines = [];
     readonly List<Entry> _queue = [];
+    /// <summary>Queued jobs still waiting for their estimates, so a round touches only them, not the whole queue.</summary>
+    readonly HashSet<Entry> _unestimated = [];
     readonly Dictionary<string, RunningAttempt> _running = new(StringComparer.Ordinal);
+    /// <summary>The workers' answers per kind of job (engine, query count): T_est depends on nothing else, so they
+    /// hold until a worker joins, leaves or changes its profile.</summary>
+    readonly Dictionary<(string Engine, int Queries), (Estimate[] Fastest, Estimate?[] Defaults)> _kinds = [];
+    const int MaxKinds = 100_000;
 
     public ISchedulingPolicy Policy { get; set; } = policy;
     public IReadOnlyList<Entry> Queue => _queue;
@@ -91,57 +97,66 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     /// <summary>What a worker that is not (or no longer) usable in this pool is marked busy with.</summary>
     public const string NotAMember = "(not a worker of this pool)";
 
+    /// <summary>Forgets every estimate: the queued jobs are estimated again by the workers.</summary>
     public void InvalidateEstimates()
     {
+        _kinds.Clear();
         foreach (var entry in _queue)
         {
             entry.Scheduled = null;
             entry.Unrunnable = false;
+            _unestimated.Add(entry);
         }
     }
 
-    public void Enqueue(Entry entry) => _queue.Add(entry);
-
-    public bool Remove(string job) => _queue.RemoveAll(e => e.Id == job) > 0;
-
-    /// <summary>The queued jobs that still need estimates, and one batch request for every worker holding each kind
-    /// of job among them once (<see cref="EstimateRequest"/>); <c>KindOf[j]</c> is job j's entry in the request.</summary>
-    public (List<Entry> Jobs, int[] KindOf, EstimateRequest Request)? PendingEstimates()
+    public void Enqueue(Entry entry)
     {
-        var jobs = _queue.Where(e => e.Scheduled is null && !e.Unrunnable).ToList();
-        if (jobs.Count == 0) return null;
-        var engines = new List<string>();
-        var engineIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var kinds = new Dictionary<(int Engine, int Queries), int>();
-        var kindOf = new int[jobs.Count];
-        for (var j = 0; j < jobs.Count; j++)
-        {
-            var spec = jobs[j].Spec;
-            if (!engineIndex.TryGetValue(spec.Engine, out var engine))
-            {
-                engine = engines.Count;
-                engineIndex.Add(spec.Engine, engine);
-                engines.Add(spec.Engine);
-            }
-            if (!kinds.TryGetValue((engine, spec.Queries), out kindOf[j])) kinds.Add((engine, spec.Queries), kindOf[j] = kinds.Count);
-        }
-        var ordered = kinds.OrderBy(k => k.Value).Select(k => k.Key).ToArray();
-        return (jobs, kindOf, new EstimateRequest([.. engines], [.. ordered.Select(k => k.Engine)], [.. ordered.Select(k => k.Queries)]));
+        _queue.Add(entry);
+        if (entry.Scheduled is null) _unestimated.Add(entry);
     }
 
-    /// <summary>Turns every worker's estimates (in worker order) into the policy's view of each job that is still
-    /// queued, and tells the policy about jobs it has not seen. Jobs of one kind share their (read-only) estimates.</summary>
-    public void ApplyEstimates(List<Entry> jobs, int[] kindOf, EstimateRequest request, IReadOnlyList<WorkerEstimates> byWorker,
+    public bool Remove(string job)
+    {
+        var index = _queue.FindIndex(e => e.Id == job);
+        if (index < 0) return false;
+        _unestimated.Remove(_queue[index]);
+        _queue.RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>The queued jobs that still need estimates, and, for the kinds of job (engine, query count) among them
+    /// that no worker has estimated yet, one batch request for every worker (null when all are known).</summary>
+    public (List<Entry> Jobs, List<(string Engine, int Queries)> Kinds, EstimateRequest? Request)? PendingEstimates()
+    {
+        var jobs = _unestimated.Where(e => !e.Unrunnable).ToList();
+        if (jobs.Count == 0) return null;
+        var kinds = jobs.Select(j => (j.Spec.Engine, j.Spec.Queries)).Where(k => !_kinds.ContainsKey(k)).Distinct().ToList();
+        if (kinds.Count == 0) return (jobs, kinds, null);
+        var engines = kinds.Select(k => k.Engine).Distinct(StringComparer.Ordinal).ToList();
+        return (jobs, kinds, new EstimateRequest([.. engines], [.. kinds.Select(k => engines.IndexOf(k.Engine))], [.. kinds.Select(k => k.Queries)]));
+    }
+
+    /// <summary>Records every worker's answers (in worker order) for the requested kinds, then gives each pending job
+    /// that is still queued the policy's view of it, and tells the policy about jobs it has not seen. Jobs of one kind
+    /// share their (read-only) estimates.</summary>
+    public void ApplyEstimates(List<Entry> jobs, List<(string Engine, int Queries)> kinds, IReadOnlyList<WorkerEstimates> byWorker,
         double now, Func<DateTimeOffset, double> toModelSeconds)
     {
-        if (byWorker.Count != _workers.Count) return; // a worker joined meanwhile; everything is estimated again
-        var kinds = new (Estimate[] Fastest, Estimate?[] Defaults)?[request.Queries.Length];
-        var queued = _queue.Where(e => e.Scheduled is null).ToHashSet();
-        for (var j = 0; j < jobs.Count; j++)
+        if (kinds.Count > 0)
         {
-            var entry = jobs[j];
-            if (!queued.Contains(entry)) continue;
-            var (fastest, defaults) = kinds[kindOf[j]] ??= Merge(request.Engines[request.EngineOfEntry[kindOf[j]]], kindOf[j], byWorker);
+            if (byWorker.Count != _workers.Count) return; // a worker joined meanwhile; ask again
+            if (_kinds.Count + kinds.Count > MaxKinds) _kinds.Clear();
+            for (var k = 0; k < kinds.Count; k++) _kinds[kinds[k]] = Merge(kinds[k].Engine, k, byWorker);
+        }
+        // One context for the whole batch, its queue growing as jobs get their view (one per job would make a large
+        // batch quadratic), and built only if the policy looks at it.
+        List<QueuedJob>? known = null;
+        var queue = new Lazy<List<QueuedJob>>(() => known = [.. _queue.Where(e => e.Scheduled is not null).Select(e => e.Scheduled!)]);
+        var context = new SchedulingContext(now, _workers, new LazyList<QueuedJob>(queue));
+        foreach (var entry in jobs)
+        {
+            if (!_unestimated.Contains(entry) || !_kinds.TryGetValue((entry.Spec.Engine, entry.Spec.Queries), out var estimates)) continue;
+            var (fastest, defaults) = estimates;
             if (fastest.Length == 0)
             {
                 entry.Unrunnable = true; // no worker can run it any more; it waits until one registers
@@ -149,10 +164,12 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
             }
             var job = new Job(entry.Id, toModelSeconds(entry.SubmittedAt), entry.Spec.Engine, entry.Spec.Queries, entry.Spec.QosSeconds);
             entry.Scheduled = new QueuedJob(job, fastest, defaults);
+            _unestimated.Remove(entry);
+            known?.Add(entry.Scheduled);
             if (entry.BoundWorker is { } bound && _workerIndex.TryGetValue(bound, out var index)) entry.Scheduled.BoundWorker = index;
             else
             {
-                Policy.OnArrival(entry.Scheduled, Context(now));
+                Policy.OnArrival(entry.Scheduled, context);
                 if (entry.Scheduled.BoundWorker >= 0) entry.BoundWorker = _workers[entry.Scheduled.BoundWorker].Worker.Name;
             }
         }
@@ -227,7 +244,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         running.Entry.Failures++;
         running.Entry.Scheduled = null;
         running.Entry.BoundWorker = null;
-        _queue.Add(running.Entry);
+        Enqueue(running.Entry);
         return running.Entry;
     }
 
@@ -250,4 +267,13 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     SchedulingContext Context(double now) =>
         new(now, _workers, [.. _queue.Where(e => e.Scheduled is not null).Select(e => e.Scheduled!)]);
+}
+
+/// <summary>A read-only list that is built on first use.</summary>
+sealed class LazyList<T>(Lazy<List<T>> items) : IReadOnlyList<T>
+{
+    public T this[int index] => items.Value[index];
+    public int Count => items.Value.Count;
+    public IEnumerator<T> GetEnumerator() => items.Value.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

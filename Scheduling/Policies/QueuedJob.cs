@@ -46,8 +46,8 @@ public sealed class QueuedJob
     public int BoundWorker { get; set; } = -1;
 
     /// <summary>SynergAI's latest evaluation: <c>T_remaining − T_est</c> on the fastest worker (smaller is more urgent;
-    /// negative means a violation is certain) and how many workers can still meet the deadline.</summary>
-    public double Urgency { get; set; }
+    /// negative means a violation is certain; NaN until evaluated) and how many workers can still meet the deadline.</summary>
+    public double Urgency { get; set; } = double.NaN;
     public int AcceptableWorkers { get; set; }
 
     /// <summary>Why the job is still waiting after the latest scheduling round.</summary>
