@@ -41,9 +41,12 @@ public sealed class TestbedRegistration(IGrainFactory grains, IOptions<SynergAiO
     {
         var o = options.Value;
         var testbed = ReferenceTestbed.LoadOr(string.IsNullOrWhiteSpace(o.Testbed) ? null : o.Testbed);
-        await Task.WhenAll(testbed.Workers.Select(worker => grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
-            new WorkerSpec(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig),
-            [.. ProfileOf(testbed, worker)], o.Pool)));
+        // One after another in file order: that is the pool's worker order, which round robin and tie-breaks follow,
+        // as in the simulator.
+        foreach (var worker in testbed.Workers)
+            await grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
+                new WorkerSpec(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig),
+                [.. ProfileOf(testbed, worker)], o.Pool);
         readiness.Ready = true;
         log.LogInformation("registered {Workers} workers and {Engines} engines of testbed '{Testbed}' in pool '{Pool}'",
             testbed.Workers.Count, testbed.Engines.Count(), string.IsNullOrWhiteSpace(o.Testbed) ? ReferenceTestbed.Name : o.Testbed, o.Pool);

@@ -150,15 +150,19 @@ public sealed class SynergAiClient
         return await RegisterTestbedAsync(testbed, pool, cancellationToken);
     }
 
-    /// <summary>Registers every worker of <paramref name="testbed"/> with its profile rows in <paramref name="pool"/>.</summary>
+    /// <summary>Registers every worker of <paramref name="testbed"/> with its profile rows in <paramref name="pool"/>, one
+    /// after another in file order: a new pool's worker order, which round robin and tie-breaks follow.</summary>
     public async Task<IReadOnlyList<WorkerStatus>> RegisterTestbedAsync(Testbed testbed, string pool = SynergAiClientOptions.DefaultPool,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testbed);
         CheckPool(pool);
         var rows = testbed.Profile.ToLookup(p => p.Worker, StringComparer.Ordinal);
-        return await ForEachAsync(testbed.Workers, w => _grains.GetGrain<IWorkerNodeGrain>(w.Name).Register(
-                ToSpec(w), [.. rows[w.Name].Select(ToPoint)], pool), cancellationToken);
+        var registered = new List<WorkerStatus>(testbed.Workers.Count);
+        foreach (var w in testbed.Workers)
+            registered.Add(await _grains.GetGrain<IWorkerNodeGrain>(w.Name).Register(ToSpec(w), [.. rows[w.Name].Select(ToPoint)], pool)
+                .WaitAsync(cancellationToken));
+        return registered;
     }
 
     public static WorkerSpec ToSpec(Worker worker) => new(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig);
