@@ -17,14 +17,6 @@ public sealed record ProfilePoint(
     [property: Id(2)] double Qps,
     [property: Id(3)] double PreprocessSeconds);
 
-/// <summary>A worker's optimal configuration c* for one engine: its own part of the configuration dictionary.</summary>
-[GenerateSerializer, Immutable, Alias("synergai.OptimalConfig")]
-public sealed record OptimalConfig(
-    [property: Id(0)] string Engine,
-    [property: Id(1)] string Config,
-    [property: Id(2)] double Qps,
-    [property: Id(3)] double PreprocessSeconds);
-
 [GenerateSerializer, Alias("synergai.WorkerCondition")]
 public enum WorkerCondition
 {
@@ -45,4 +37,5 @@ public sealed record WorkerStatus(
     [property: Id(6)] string? RunningConfig,
     [property: Id(7)] DateTimeOffset? LastFreeAt,
     [property: Id(8)] DateTimeOffset? LastHeartbeat,
-    [property: Id(9)] IReadOnlyList<OptimalConfig> Dictionary);
+    /// <summary>The worker's own part of the configuration dictionary: its optimal configuration c* per engine.</summary>
+    [property: Id(9)] IReadOnlyList<ProfilePoint> Dictionary);

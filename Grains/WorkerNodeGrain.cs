@@ -203,7 +203,7 @@ public sealed class WorkerNodeGrain(
         Node.Spec is null ? WorkerCondition.Unregistered : Node.Running is null ? WorkerCondition.Free : WorkerCondition.Busy,
         Node.Running?.Job, Node.Running?.Attempt ?? 0, Node.Running?.Config, Node.LastFreeAt, _lastHeartbeat,
         _dictionary is null ? [] : [.. _dictionary.Engines.Select(e => _dictionary.Optimal(e, Name)!)
-            .Select(p => new OptimalConfig(p.Engine, p.Config, p.Qps, p.PreprocessSeconds))]);
+            .Select(p => new ProfilePoint(p.Engine, p.Config, p.Qps, p.PreprocessSeconds))]);
 
     static ConfigurationDictionary Dictionary(WorkerSpec spec, IEnumerable<ProfilePoint> profile) =>
         new(new Testbed([new Worker(spec.Name, spec.Arch, spec.Cpus, spec.MemoryGb, spec.DefaultConfig)],

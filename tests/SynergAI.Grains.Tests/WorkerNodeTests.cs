@@ -103,7 +103,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         var status = await Client.Worker(worker).Register(TestSupport.SpecOf("x86", worker), TestSupport.ProfileOf("x86"), "wk-dict");
 
         var expected = TestSupport.ReferenceDictionary.OptimalConfigurations("x86")
-            .Select(p => new OptimalConfig(p.Key, p.Value.Config, p.Value.Qps, p.Value.PreprocessSeconds))
+            .Select(p => new ProfilePoint(p.Key, p.Value.Config, p.Value.Qps, p.Value.PreprocessSeconds))
             .OrderBy(c => c.Engine, StringComparer.Ordinal).ToList();
         Assert.Equal(12, expected.Count);
         Assert.Equal(expected, status.Dictionary.OrderBy(c => c.Engine, StringComparer.Ordinal));
@@ -113,8 +113,8 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
 
         // Tie on QPS → less pre-processing wins.
         var small = await Client.Worker("wk-dict-small").Register(SmallSpec("wk-dict-small"), SmallProfile(), "wk-dict");
-        Assert.Equal(new OptimalConfig("e1", "c2", 20, 2), small.Dictionary.Single(c => c.Engine == "e1"));
-        Assert.Equal(new OptimalConfig("e2", "c1", 5, 0), small.Dictionary.Single(c => c.Engine == "e2"));
+        Assert.Equal(new ProfilePoint("e1", "c2", 20, 2), small.Dictionary.Single(c => c.Engine == "e1"));
+        Assert.Equal(new ProfilePoint("e2", "c1", 5, 0), small.Dictionary.Single(c => c.Engine == "e2"));
         await Client.Quiet("wk-dict");
     }
 
