@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SynergAI.Silo;
 
 // With no settings: one silo on localhost (silo port 11111, gateway 30000), in-memory storage, the reference testbed.
+// With ConnectionStrings:Postgres: the schema is created or upgraded first, then PostgreSQL clustering, storage and reminders.
 try
 {
     var builder = WebApplication.CreateBuilder(args);

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Configuration;
 using SynergAI.Grains;
+using SynergAI.Grains.Persistence;
 
 namespace SynergAI.Silo;
 
@@ -14,9 +16,13 @@ public sealed class OrleansEndpointOptions
     public int PrimarySiloPort { get; set; }
     public string ClusterId { get; set; } = "synergai";
     public string ServiceId { get; set; } = "synergai";
+    /// <summary>The address this silo publishes in the membership table for other silos and clients (with PostgreSQL
+    /// clustering). Default 127.0.0.1: several silos on one machine.</summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
 
     public IEnumerable<string> Problems()
     {
+        if (!IPAddress.TryParse(AdvertisedIPAddress, out _)) yield return $"Orleans:AdvertisedIPAddress must be an IP address, got '{AdvertisedIPAddress}'";
         foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
             if (port is < 1 or > 65535) yield return $"Orleans:{name} must be a port number 1-65535, got {port}";
         if (SiloPort == GatewayPort) yield return $"Orleans:SiloPort and Orleans:GatewayPort must differ (both {SiloPort})";
@@ -27,6 +33,12 @@ public sealed class OrleansEndpointOptions
 
 public static class SiloHosting
 {
+    /// <summary>The setting that switches the silo to PostgreSQL (environment <c>ConnectionStrings__Postgres</c>).</summary>
+    public const string PostgresConnectionName = "Postgres";
+
+    /// <summary>ADO.NET invariant name of Npgsql for the Orleans providers.</summary>
+    public const string PostgresInvariant = "Npgsql";
+
     /// <summary>The embedded default: one silo on localhost clustering with in-memory grain storage, the control plane
     /// and its testbed. Several silos on one machine form a cluster when each gets its own ports and the first one's
     /// silo port as <c>Orleans:PrimarySiloPort</c>.</summary>
@@ -39,16 +51,84 @@ public static class SiloHosting
         problems.AddRange(new SynergAiOptionsValidator().Validate(null, synergai).Failures ?? []);
         if (problems.Count > 0) throw new SettingsException(problems);
 
+        var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
+        if (!string.IsNullOrWhiteSpace(postgres))
+            EnsureSchema(postgres);
+
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort,
-                endpoint.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, endpoint.PrimarySiloPort),
-                endpoint.ServiceId, endpoint.ClusterId);
-            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            if (string.IsNullOrWhiteSpace(postgres))
+            {
+                silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort,
+                    endpoint.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, endpoint.PrimarySiloPort),
+                    endpoint.ServiceId, endpoint.ClusterId);
+                silo.AddMemoryGrainStorage(StorageNames.Grains);
+            }
+            else
+            {
+                UsePostgres(silo, postgres, endpoint);
+            }
             silo.AddSynergAiControlPlane(builder.Configuration);
         });
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("control-plane", tags: ["ready"]);
         return builder;
+    }
+
+    /// <summary>Creates or upgrades the schema before the host starts: the Orleans providers read <c>OrleansQuery</c>
+    /// once, at start-up. An unusable connection string or unreachable server stops start-up like any bad setting.</summary>
+    static void EnsureSchema(string connectionString)
+    {
+        IReadOnlyList<SchemaMigration> applied;
+        try
+        {
+            applied = PostgresSchema.EnsureAsync(connectionString).GetAwaiter().GetResult();
+        }
+        catch (PostgresSchemaException e)
+        {
+            throw new SettingsException([$"ConnectionStrings:{PostgresConnectionName}: {e.Message}"]);
+        }
+        foreach (var migration in applied) Console.WriteLine($"synergai silo: schema: applied {migration}");
+    }
+
+    /// <summary>PostgreSQL clustering (the membership table), grain storage and reminders through the Orleans ADO.NET
+    /// providers, on the schema <see cref="PostgresSchema"/> maintains.</summary>
+    static void UsePostgres(ISiloBuilder silo, string connectionString, OrleansEndpointOptions endpoint)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = endpoint.ClusterId;
+            o.ServiceId = endpoint.ServiceId;
+        });
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = IPAddress.Parse(endpoint.AdvertisedIPAddress);
+            o.SiloPort = endpoint.SiloPort;
+            o.GatewayPort = endpoint.GatewayPort;
+        });
+        silo.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
+        silo.AddAdoNetGrainStorage(StorageNames.Grains, o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
+        silo.UseAdoNetReminderService(o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
+        silo.Configure<ClusterMembershipOptions>(TuneFailureDetection);
+    }
+
+    /// <summary>
+    /// Declares a silo killed with <c>kill -9</c> dead in about 5 s instead of Orleans' default of about 15 s.
+    /// In Orleans 10 each silo probes its monitored silos about once per (adaptive) probe timeout, bounded by
+    /// <c>MinProbeTimeout</c> (default ProbeTimeout/2) and <c>MaxProbeTimeout</c>; a dead process refuses connections at
+    /// once, so 3 missed probes at ~1 s apart make it suspected after ~3 s; the vote needs 2 silos when 3 or more are
+    /// active (Orleans requires min(2, half the active silos rounded up); an indirect probe through a second silo counts
+    /// as its vote), so one slow prober alone cannot evict a healthy
+    /// silo. Suspicion and death are written to the table and gossiped; the 2 s table refresh is the fallback for a
+    /// missed gossip. Heartbeats (IAmAlive) only mark stale rows, so 5 s is plenty and keeps table writes low.
+    /// </summary>
+    internal static void TuneFailureDetection(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);             // default 5 s
+        o.MaxProbeTimeout = TimeSpan.FromSeconds(3);          // default 4 x ProbeTimeout; caps the adaptive growth under load
+        o.NumMissedProbesLimit = 3;                           // default 3
+        o.NumVotesForDeathDeclaration = 2;                    // default 2
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(2);      // default 60 s
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5); // default 30 s
     }
 
     static T Read<T>(IConfiguration configuration, string section) where T : new()

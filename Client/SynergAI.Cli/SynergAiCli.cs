@@ -20,6 +20,7 @@ public static class SynergAiCli
             StatusCommand.Cancel(io),
             WorkersCommand.Create(io),
             WorkersCommand.Profile(io),
+            DbCommand.Create(io),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -34,6 +34,8 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     readonly List<Entry> _queue = [];
     /// <summary>Queued jobs still waiting for their estimates, so a round touches only them, not the whole queue.</summary>
     readonly HashSet<Entry> _unestimated = [];
+    /// <summary>The queued jobs by id, so membership checks don't walk the queue.</summary>
+    readonly Dictionary<string, Entry> _queuedById = new(StringComparer.Ordinal);
     readonly Dictionary<string, RunningAttempt> _running = new(StringComparer.Ordinal);
     /// <summary>The workers' answers per kind of job (engine, query count): T_est depends on nothing else, so they
     /// hold until a worker joins, leaves or changes its profile.</summary>
@@ -52,7 +54,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public bool IsIdle => _queue.Count == 0 && _running.Count == 0;
 
     public bool CanRun(string engine) => _engines.Any(e => e.Contains(engine));
-    public bool Contains(string job) => _running.ContainsKey(job) || _queue.Any(e => e.Id == job);
+    public bool Contains(string job) => _running.ContainsKey(job) || _queuedById.ContainsKey(job);
     public (IReadOnlyList<string> Engines, double Strength) Describe(string worker) =>
         ([.. _engines[_workerIndex[worker]]], _workers[_workerIndex[worker]].Strength);
 
@@ -112,15 +114,15 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public void Enqueue(Entry entry)
     {
         _queue.Add(entry);
+        _queuedById[entry.Id] = entry;
         if (entry.Scheduled is null) _unestimated.Add(entry);
     }
 
     public bool Remove(string job)
     {
-        var index = _queue.FindIndex(e => e.Id == job);
-        if (index < 0) return false;
-        _unestimated.Remove(_queue[index]);
-        _queue.RemoveAt(index);
+        if (!_queuedById.Remove(job, out var entry)) return false;
+        _unestimated.Remove(entry);
+        _queue.Remove(entry);
         return true;
     }
 
@@ -211,6 +213,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         {
             var started = result.Select(r => r.Item2.Entry).ToHashSet();
             _queue.RemoveAll(started.Contains);
+            foreach (var entry in started) _queuedById.Remove(entry.Id);
         }
         return result;
     }
@@ -222,6 +225,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         if (!_running.Remove(attempt.Entry.Id)) return;
         attempt.Entry.Attempts = attempt.Attempt;
         _queue.Add(attempt.Entry);
+        _queuedById[attempt.Entry.Id] = attempt.Entry;
     }
 
     /// <summary>An attempt that was running when the coordinator's state was saved.</summary>

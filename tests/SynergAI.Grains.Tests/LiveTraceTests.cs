@@ -18,9 +18,9 @@ public class LiveTraceTests(ControlPlaneCluster fixture, ITestOutputHelper outpu
     [InlineData("synergai", 11)]
     public async Task A_DL_FH_trace_completes_on_two_silos_with_violations_close_to_the_simulator(string policy, int seed)
     {
-        const double timeScale = 0.01;
+        const double timeScale = 0.02;
         var pool = $"live-{policy}-{seed}";
-        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 10);
+        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 20);
         var testbed = ReferenceTestbed.Load();
         var trace = TraceGenerator.Generate(Experiment.DlFh, testbed, seed);
 
@@ -32,7 +32,7 @@ public class LiveTraceTests(ControlPlaneCluster fixture, ITestOutputHelper outpu
             await fixture.Client.GetGrain<IJobGrain>($"{pool}-{job.Id}").Submit(new JobSpec(job.Engine, job.Queries, job.QosSeconds), pool);
         });
         await Task.WhenAll(submissions);
-        var statuses = await fixture.WaitForAll(trace.Select(j => $"{pool}-{j.Id}"), TimeSpan.FromSeconds(60));
+        var statuses = await fixture.WaitForAll(trace.Select(j => $"{pool}-{j.Id}"), TimeSpan.FromSeconds(120));
 
         Assert.All(statuses, s => Assert.Equal(JobState.Completed, s.State));
         Assert.All(statuses, s => Assert.Equal(1, s.Attempts));
