@@ -20,7 +20,8 @@ trap 'rm -rf "$results"' EXIT
 
 # One test project at a time: the live-trace and multi-process tests measure timing, which a neighbour on
 # the same two cores would disturb.
-dotnet test SynergAI.Orleans.sln -c Release -m:1 --logger trx --results-directory "$results" "$@"
+dotnet build SynergAI.Orleans.sln -c Release && \
+  dotnet test SynergAI.Orleans.sln -c Release --no-build -m:1 --logger trx --results-directory "$results" "$@"
 status=$?
 
 passed=0; failed=0
