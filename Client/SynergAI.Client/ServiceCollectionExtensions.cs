@@ -9,7 +9,8 @@ public static class SynergAiClientServiceCollectionExtensions
 {
     /// <summary>
     /// Adds an Orleans client for the SynergAI cluster — static gateway list from <see cref="SynergAiClientOptions.Gateways"/>
-    /// (default <c>localhost:30000</c>), cluster and service id <c>synergai</c> — and a <see cref="SynergAiClient"/>
+    /// (default <c>localhost:30000</c>), or the gateways in PostgreSQL's membership table when
+    /// <see cref="SynergAiClientOptions.PostgresConnectionString"/> is set; cluster and service id <c>synergai</c> — and a <see cref="SynergAiClient"/>
     /// singleton on it. The client connects when the host starts. Bad gateways throw <see cref="ArgumentException"/> here.
     /// </summary>
     public static IServiceCollection AddSynergAiClient(this IServiceCollection services, Action<SynergAiClientOptions>? configure = null)
@@ -18,11 +19,13 @@ public static class SynergAiClientServiceCollectionExtensions
         var options = new SynergAiClientOptions();
         configure?.Invoke(options);
         options.Validate();
-        var gateways = options.ResolveGateways();
+        var postgres = options.PostgresConnectionString;
+        var gateways = string.IsNullOrWhiteSpace(postgres) ? options.ResolveGateways() : [];
 
         services.AddOrleansClient(client =>
         {
-            client.UseStaticClustering([.. gateways]);
+            if (string.IsNullOrWhiteSpace(postgres)) client.UseStaticClustering([.. gateways]);
+            else client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = postgres; });
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = options.ClusterId;

@@ -65,6 +65,10 @@ public sealed class SynergAiClientOptions
         return new IPEndPoint(chosen, port);
     }
 
+    /// <summary>A PostgreSQL connection string: when set, the client finds the silos' gateways in the cluster's
+    /// membership table instead of <see cref="Gateways"/>.</summary>
+    public string? PostgresConnectionString { get; set; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("ClusterId must not be empty");

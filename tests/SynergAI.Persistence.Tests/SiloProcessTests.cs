@@ -54,27 +54,21 @@ public sealed class SiloProcessTests(SiloProcessFixture fixture, ITestOutputHelp
             await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
             output.WriteLine($"both silos ready after {started.Elapsed.TotalSeconds:0.0} s");
 
-            using var client = new HostBuilder()
-                .UseOrleansClient(c =>
-                {
-                    c.UseStaticClustering([.. silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort))]);
-                    c.Configure<ClusterOptions>(o => { o.ClusterId = "synergai"; o.ServiceId = "synergai"; });
-                })
-                .Build();
+            // The SDK finds the gateways in PostgreSQL's membership table, as `--connection` does for the CLI.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Services.AddSynergAiClient(o => o.PostgresConnectionString = cs);
+            using var client = builder.Build();
             await client.StartAsync(timeout.Token);
-            var grains = client.Services.GetRequiredService<IClusterClient>();
+            var synergai = client.Services.GetRequiredService<SynergAI.Client.SynergAiClient>();
 
             var ids = Enumerable.Range(1, 10).Select(i => $"job-e2e-{i:00}").ToList();
+            foreach (var id in ids) await synergai.SubmitAsync(new JobSpec(Engine, 20, 1e5), id);
             foreach (var id in ids)
-                await grains.GetGrain<IJobGrain>(id).Submit(new JobSpec(Engine, 20, 1e5), "default");
+                Assert.Equal(JobState.Completed, (await synergai.WaitForCompletionAsync(id, cancellationToken: timeout.Token)).State);
 
-            foreach (var id in ids)
-            {
-                JobStatus? status;
-                while ((status = await grains.GetGrain<IJobGrain>(id).GetStatus()) is not { IsFinished: true })
-                    await Task.Delay(100, timeout.Token);
-                Assert.Equal(JobState.Completed, status.State);
-            }
+            var workers = await RunCliAsync("workers", "--connection", cs, "--format", "csv");
+            Assert.True(workers.Exit == 0, workers.Stderr);
+            Assert.Equal(4, workers.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // header + x86, agx, nx
             output.WriteLine($"10 jobs completed after {started.Elapsed.TotalSeconds:0.0} s");
 
             await using var connection = new NpgsqlConnection(cs);

@@ -29,6 +29,11 @@ internal sealed class Cluster
         DefaultValueFactory = _ => [SynergAiClientOptions.DefaultGateway],
     };
 
+    public Option<string?> Connection { get; } = new("--connection")
+    {
+        Description = "PostgreSQL connection string of a cluster on PostgreSQL: the gateways come from its membership table",
+    };
+
     public Option<string> Pool { get; } = new("--pool")
     {
         Description = "The pool of workers to use",
@@ -42,6 +47,7 @@ internal sealed class Cluster
     public Cluster AddTo(Command command)
     {
         command.Options.Add(Gateway);
+        command.Options.Add(Connection);
         command.Options.Add(Pool);
         return this;
     }
@@ -59,7 +65,10 @@ internal sealed class Cluster
         Func<SynergAiClient, CancellationToken, Task<int>> use)
     {
         var gateways = parsed.GetValue(Gateway)!;
-        var where = string.Join(", ", gateways);
+        var connection = parsed.GetValue(Connection);
+        if (connection is not null && parsed.GetResult(Gateway) is { Implicit: false })
+            throw new ArgumentException("give either --gateway or --connection, not both");
+        var where = connection is null ? string.Join(", ", gateways) : "the gateways listed in PostgreSQL";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -75,7 +84,11 @@ internal sealed class Cluster
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Services.AddSynergAiClient(o => o.Gateways = gateways);
+        builder.Services.AddSynergAiClient(o =>
+        {
+            o.Gateways = gateways;
+            o.PostgresConnectionString = connection;
+        });
         // Not the console lifetime: it would swallow Ctrl+C/SIGTERM, which must cancel the command instead.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
 
