@@ -14,4 +14,9 @@ public interface IJobExecutor
 
     /// <summary>Stops the attempt if it is still running; no report follows.</summary>
     Task CancelAsync(string job, int attempt);
+
+    /// <summary>Re-attaches to an attempt started by an earlier activation of the worker's grain (its silo died or
+    /// stopped, and the grain came back on another one). True: the attempt still runs and will heartbeat and report as
+    /// usual. False: it runs nowhere any more, and the worker hands the job back to the queue at once.</summary>
+    Task<bool> ResumeAsync(Dispatch dispatch, CancellationToken cancellationToken);
 }

@@ -29,6 +29,11 @@ public sealed class SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOpt
         return Task.CompletedTask;
     }
 
+    /// <summary>A simulated run lives in the silo process that started it: it survives only a grain's reactivation
+    /// within the same process, never the process.</summary>
+    public Task<bool> ResumeAsync(Dispatch dispatch, CancellationToken cancellationToken) =>
+        Task.FromResult(_running.ContainsKey((dispatch.Job, dispatch.Attempt)));
+
     async Task RunAsync(Dispatch dispatch, TimeSpan runFor, CancellationToken stop)
     {
         var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);

@@ -116,6 +116,11 @@ public sealed class ScriptedExecutor(IGrainFactory grains, IOptions<SynergAiOpti
         return Task.CompletedTask;
     }
 
+    public Task<bool> ResumeAsync(Dispatch dispatch, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(_runs.Any(r => r.Job == dispatch.Job && r.Attempt == dispatch.Attempt && r.Stopped is null));
+    }
+
     async Task RunAsync(Dispatch dispatch, Run run, bool fail, CancellationToken stop)
     {
         var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);
