@@ -89,4 +89,19 @@ public interface IQueueCoordinatorGrain : IGrainWithStringKey
 
     /// <summary>One full re-evaluation: re-estimates every queued job on every worker, then runs a policy round.</summary>
     [Alias("Reevaluate")] Task<ReevaluationTiming> Reevaluate();
+
+    /// <summary>After a silo died or the cluster restarted: asks each worker whether it still runs the attempt the pool
+    /// believes it runs, and sends each lost attempt's job back to the queue. Answers how many went back.</summary>
+    [Alias("Recover")] Task<int> Recover();
+}
+
+/// <summary>The pools the cluster has (one grain, key <see cref="Key"/>), so that recovery after a silo failure can
+/// visit every pool's coordinator.</summary>
+public interface IPoolDirectoryGrain : IGrainWithStringKey
+{
+    public const string Key = "pools";
+
+    [Alias("Add")] Task Add(string pool);
+
+    [Alias("List"), AlwaysInterleave] Task<IReadOnlyList<string>> List();
 }

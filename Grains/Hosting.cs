@@ -20,8 +20,10 @@ public static class Hosting
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SynergAiOptions>, SynergAiOptionsValidator>());
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
+        silo.Services.TryAddSingleton<IJobHistory, NoJobHistory>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();
         silo.AddStartupTask<TestbedRegistration>();
+        silo.Services.AddHostedService<ClusterRecovery>();
         return silo;
     }
 }
@@ -47,6 +49,9 @@ public sealed class TestbedRegistration(IGrainFactory grains, IOptions<SynergAiO
             await grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
                 new WorkerSpec(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig),
                 [.. ProfileOf(testbed, worker)], o.Pool);
+        // After a restart of the whole cluster, attempts that were running are lost (their executors went with the
+        // silos): each pool checks its running attempts with their workers.
+        await ClusterRecovery.RecoverAllPoolsAsync(grains, log, cancellationToken);
         readiness.Ready = true;
         log.LogInformation("registered {Workers} workers and {Engines} engines of testbed '{Testbed}' in pool '{Pool}'",
             testbed.Workers.Count, testbed.Engines.Count(), string.IsNullOrWhiteSpace(o.Testbed) ? ReferenceTestbed.Name : o.Testbed, o.Pool);

@@ -25,11 +25,16 @@ public sealed class JobRecord
 /// </summary>
 public sealed class JobGrain(
     [PersistentState("job", StorageNames.Grains)] IPersistentState<JobRecord> record,
+    IJobHistory history,
     TimeProvider time,
     ILogger<JobGrain> log) : Grain, IJobGrain
 {
     CoalescingWriter? _writer;
-    CoalescingWriter Writer => _writer ??= new CoalescingWriter(record.WriteStateAsync);
+    CoalescingWriter Writer => _writer ??= new CoalescingWriter(async () =>
+    {
+        await record.WriteStateAsync();
+        await history.RecordAsync(Status());
+    });
     JobRecord Job => record.State;
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
@@ -37,6 +42,8 @@ public sealed class JobGrain(
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
     {
         if (Id.All(char.IsAsciiDigit)) throw new ArgumentException($"job id '{Id}' is all digits; use an id with a letter, e.g. 'job-{Id}'");
+        if (Id.Length > JobSpec.MaxNameLength) throw new ArgumentException($"job id is {Id.Length} characters long; at most {JobSpec.MaxNameLength} are allowed");
+        if (pool.Length > JobSpec.MaxNameLength) throw new ArgumentException($"pool name is {pool.Length} characters long; at most {JobSpec.MaxNameLength} are allowed");
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{Id}': {problem}");
         if (Job.Spec is not null)
         {

@@ -53,7 +53,15 @@ public sealed class QueueCoordinatorGrain(
         });
         _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true });
         RequestRound(); // a restored queue carries on
+        _ = AnnounceAsync();
+        if (saved.Running.Count > 0) _ = Recover(); // restored: the attempts it believes run may have died with a silo
         return Task.CompletedTask;
+
+        async Task AnnounceAsync()
+        {
+            try { await GrainFactory.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).Add(Pool); }
+            catch (Exception e) { log.LogWarning(e, "pool {Pool} could not enter the pool directory; recovery after a silo failure may miss it", Pool); }
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -64,7 +72,7 @@ public sealed class QueueCoordinatorGrain(
     public Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
     {
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{job}': {problem}");
-        if (_pool.Contains(job)) return Task.FromResult(_settings);
+        if (_pool.Contains(job)) return SavedAsync();
         if (!_pool.CanRun(spec.Engine))
         {
             var engines = _pool.Engines.ToList();
@@ -75,8 +83,15 @@ public sealed class QueueCoordinatorGrain(
         _pool.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts: 0));
         Remember(job);
         RequestRound();
-        SaveSoon();
-        return Task.FromResult(_settings);
+        return SavedAsync();
+    }
+
+    /// <summary>An accepted job is in the saved queue before its submission is acknowledged; concurrent arrivals
+    /// share one write (group commit), so this costs latency, not throughput.</summary>
+    async Task<PoolSettings> SavedAsync()
+    {
+        await _writer.WriteAsync();
+        return _settings;
     }
 
     public async Task<bool> Remove(string job)
@@ -164,6 +179,54 @@ public sealed class QueueCoordinatorGrain(
         var deciding = clock.Elapsed.TotalMilliseconds;
         await StartAllAsync(placements);
         return new ReevaluationTiming(_pool.Queue.Count + placements.Count, _pool.Workers.Count, estimating, deciding);
+    }
+
+    public async Task<int> Recover()
+    {
+        // Two recoveries at once (every surviving silo asks) are harmless: each step re-checks the attempt is current.
+        var requeued = 0;
+        foreach (var running in _pool.Running.ToList())
+            if (await RecoverAsync(running)) requeued++;
+        if (requeued > 0) log.LogWarning("pool {Pool}: {Requeued} attempt(s) lost with a silo went back to the queue", Pool, requeued);
+        return requeued;
+    }
+
+    /// <summary>One attempt the pool believes runs: the worker's own record says whether it does. Activating the
+    /// worker's grain also lets it resume or give up the attempt itself; this is the backstop for when its word to
+    /// the pool was lost.</summary>
+    async Task<bool> RecoverAsync(PoolQueue.RunningAttempt believed)
+    {
+        var (job, attempt) = (believed.Entry.Id, believed.Attempt);
+        bool Current() => _pool.RunningOf(job) is { } now && now.Attempt == attempt;
+        try
+        {
+            var worker = await GrainFactory.GetGrain<IWorkerNodeGrain>(believed.Worker).GetStatus();
+            if (!Current() || (worker.RunningJob == job && worker.RunningAttempt == attempt)) return false;
+            var status = await GrainFactory.GetGrain<IJobGrain>(job).GetStatus();
+            if (!Current()) return false;
+            _pool.MarkFree(believed.Worker, job, Now);
+            if (status is null || status.State is JobState.Completed or JobState.Failed or JobState.Cancelled)
+            {
+                _pool.Forget(job, attempt); // it ended; only the pool's books were behind
+                SaveSoon();
+                RequestRound();
+                return false;
+            }
+            if (status.Attempts < attempt)
+            {
+                _pool.ReturnToQueue(believed); // decided but never started: no failure counted
+                RequestRound();
+                await _writer.WriteAsync();
+                return true;
+            }
+            await Requeue(job, attempt, $"lost on worker '{believed.Worker}' with its silo");
+            return true;
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "pool {Pool}: could not check {Job} attempt {Attempt} on {Worker}; the next recovery tries again", Pool, job, attempt, believed.Worker);
+            return false;
+        }
     }
 
     /// <summary>The periodic re-evaluation. A pool with work stays active (its queue must keep moving with time);

@@ -34,11 +34,29 @@ public sealed class WorkerNodeGrain(
     WorkerNodeRecord Node => record.State;
     string Name => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Node.Spec is not null) _dictionary = Dictionary(Node.Spec, Node.Profile);
-        if (Node.Running is not null) WatchHeartbeats(); // restored with a running attempt: it must keep reporting
-        return Task.CompletedTask;
+        if (Node.Running is not { } running) return;
+
+        // Restored with a running attempt: this grain was elsewhere before (its silo died or stopped). Either the
+        // executor still runs the attempt, and it must keep heartbeating, or it ran in the lost silo and the job goes
+        // back to the queue now rather than after a heartbeat timeout.
+        if (await executor.ResumeAsync(running, cancellationToken))
+        {
+            WatchHeartbeats();
+            return;
+        }
+        log.LogWarning("attempt {Attempt} of {Job} on {Worker} was lost with its silo; requeueing it", running.Attempt, running.Job, Name);
+        try
+        {
+            await EndAttempt(running, succeeded: false, $"worker '{Name}' lost the attempt with its silo");
+        }
+        catch (Exception e)
+        {
+            // The worker is free (saved first); the coordinator's reconciliation requeues the job if this call failed.
+            log.LogWarning(e, "could not tell pool {Pool} that {Job} attempt {Attempt} was lost", running.Pool, running.Job, running.Attempt);
+        }
     }
 
     public async Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool)

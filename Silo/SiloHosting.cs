@@ -36,9 +36,6 @@ public static class SiloHosting
     /// <summary>The setting that switches the silo to PostgreSQL (environment <c>ConnectionStrings__Postgres</c>).</summary>
     public const string PostgresConnectionName = "Postgres";
 
-    /// <summary>ADO.NET invariant name of Npgsql for the Orleans providers.</summary>
-    public const string PostgresInvariant = "Npgsql";
-
     /// <summary>The embedded default: one silo on localhost clustering with in-memory grain storage, the control plane
     /// and its testbed. Several silos on one machine form a cluster when each gets its own ports and the first one's
     /// silo port as <c>Orleans:PrimarySiloPort</c>.</summary>
@@ -105,9 +102,7 @@ public static class SiloHosting
             o.SiloPort = endpoint.SiloPort;
             o.GatewayPort = endpoint.GatewayPort;
         });
-        silo.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
-        silo.AddAdoNetGrainStorage(StorageNames.Grains, o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
-        silo.UseAdoNetReminderService(o => { o.Invariant = PostgresInvariant; o.ConnectionString = connectionString; });
+        silo.AddSynergAiPostgres(connectionString);
         silo.Configure<ClusterMembershipOptions>(TuneFailureDetection);
     }
 

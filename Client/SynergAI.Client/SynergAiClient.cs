@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Polly;
+using Polly.Retry;
 using SynergAI.Grains;
 using SynergAI.Scheduling;
 using SynergAI.Scheduling.Formats;
@@ -17,6 +19,7 @@ public sealed class SynergAiClient
 {
     readonly IGrainFactory _grains;
     readonly SynergAiClientOptions _options;
+    readonly ResiliencePipeline _retry;
 
     /// <param name="grains">An <see cref="IClusterClient"/> or a silo's <see cref="IGrainFactory"/>.</param>
     /// <param name="options">List concurrency and poll interval (gateways are not used here).</param>
@@ -26,7 +29,30 @@ public sealed class SynergAiClient
         _grains = grains;
         _options = options ?? new SynergAiClientOptions();
         _options.Validate();
+        _retry = RetryPipeline(_options.RetryFor);
     }
+
+    /// <summary>Retries the calls that are safe to repeat while the cluster is unavailable. Bad input
+    /// (<see cref="ArgumentException"/>) and refusals (<see cref="InvalidOperationException"/>) are answers, not outages.</summary>
+    static ResiliencePipeline RetryPipeline(TimeSpan retryFor)
+    {
+        if (retryFor == TimeSpan.Zero) return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder()
+            .AddTimeout(retryFor)
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException or OperationCanceledException)),
+                MaxRetryAttempts = int.MaxValue, // bounded by the timeout
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    Task<T> Retried<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async token => await call().WaitAsync(token), cancellationToken).AsTask();
 
     /// <summary>The grain factory underneath, for calls this class does not wrap.</summary>
     public IGrainFactory Grains => _grains;
@@ -39,6 +65,7 @@ public sealed class SynergAiClient
     /// <summary>Why <paramref name="id"/> cannot be a job id, or null when it can.</summary>
     public static string? JobIdProblem(string? id) =>
         string.IsNullOrWhiteSpace(id) ? "job id must not be empty"
+        : id.Length > JobSpec.MaxNameLength ? $"job id is {id.Length} characters long; at most {JobSpec.MaxNameLength} are allowed"
         : id.All(char.IsAsciiDigit) ? $"job id '{id}' is all digits; use an id with a letter, e.g. 'job-{id}'"
         : id.Any(char.IsControl) ? $"job id '{id}' contains control characters"
         : null;
@@ -54,14 +81,16 @@ public sealed class SynergAiClient
         id ??= NewJobId();
         if (JobIdProblem(id) is { } idProblem) throw new ArgumentException(idProblem, nameof(id));
         CheckPool(pool);
-        return await _grains.GetGrain<IJobGrain>(id).Submit(spec, pool).WaitAsync(cancellationToken);
+        var job = _grains.GetGrain<IJobGrain>(id);
+        return await Retried(() => job.Submit(spec, pool), cancellationToken); // same id and spec: idempotent
     }
 
     /// <summary>The job's status, or null if no job has this id.</summary>
     public async Task<JobStatus?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         if (JobIdProblem(id) is { } problem) throw new ArgumentException(problem, nameof(id));
-        return await _grains.GetGrain<IJobGrain>(id).GetStatus().WaitAsync(cancellationToken);
+        var job = _grains.GetGrain<IJobGrain>(id);
+        return await Retried(job.GetStatus, cancellationToken);
     }
 
     /// <summary>Cancels the job (a finished job stays as it is) and returns its status; <see cref="ArgumentException"/>
@@ -93,7 +122,7 @@ public sealed class SynergAiClient
         JobStatus? previous = null;
         while (true)
         {
-            var status = await grain.GetStatus().WaitAsync(cancellationToken)
+            var status = await Retried(grain.GetStatus, cancellationToken)
                 ?? throw new ArgumentException($"unknown job '{id}'", nameof(id));
             if (previous is null || status.State != previous.State || status.Attempts != previous.Attempts)
             {
@@ -111,8 +140,9 @@ public sealed class SynergAiClient
         CancellationToken cancellationToken = default)
     {
         CheckPool(pool);
-        var ids = await _grains.GetGrain<IQueueCoordinatorGrain>(pool).ListJobs().WaitAsync(cancellationToken);
-        var statuses = await ForEachAsync(ids, id => _grains.GetGrain<IJobGrain>(id).GetStatus(), cancellationToken);
+        var coordinator = _grains.GetGrain<IQueueCoordinatorGrain>(pool);
+        var ids = await Retried(coordinator.ListJobs, cancellationToken);
+        var statuses = await ForEachAsync(ids, id => Retried(_grains.GetGrain<IJobGrain>(id).GetStatus, cancellationToken), cancellationToken);
         return [.. statuses.OfType<JobStatus>()];
     }
 
@@ -175,7 +205,8 @@ public sealed class SynergAiClient
     public async Task<PoolStatus> GetPoolAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default)
     {
         CheckPool(pool);
-        return await _grains.GetGrain<IQueueCoordinatorGrain>(pool).GetStatus().WaitAsync(cancellationToken);
+        var coordinator = _grains.GetGrain<IQueueCoordinatorGrain>(pool);
+        return await Retried(coordinator.GetStatus, cancellationToken);
     }
 
     /// <summary>Changes the pool's policy, time scale and re-evaluation interval. Only while nothing is queued or

@@ -28,6 +28,10 @@ public sealed class SynergAiClientOptions
     /// ask a job for its status unless told otherwise.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long a call that is safe to repeat (submit with an id, status, listings) keeps retrying while the
+    /// cluster is unavailable — a silo dying, the cluster restarting, PostgreSQL restarting. Zero: no retries.</summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The gateways as endpoints, host names resolved (IPv4 first). Throws <see cref="ArgumentException"/>
     /// naming the bad entry.</summary>
     public IReadOnlyList<IPEndPoint> ResolveGateways()
@@ -75,5 +79,6 @@ public sealed class SynergAiClientOptions
         if (string.IsNullOrWhiteSpace(ServiceId)) throw new ArgumentException("ServiceId must not be empty");
         if (ListConcurrency < 1) throw new ArgumentException($"ListConcurrency must be at least 1, got {ListConcurrency}");
         if (PollInterval <= TimeSpan.Zero) throw new ArgumentException($"PollInterval must be positive, got {PollInterval}");
+        if (RetryFor < TimeSpan.Zero) throw new ArgumentException($"RetryFor must not be negative, got {RetryFor}");
     }
 }

@@ -19,13 +19,18 @@ public sealed class SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOpt
         var runFor = TimeSpan.FromSeconds(dispatch.EstimateSeconds * NoiseFactor(dispatch.Job) * dispatch.TimeScale);
         var stop = new CancellationTokenSource();
         if (!_running.TryAdd((dispatch.Job, dispatch.Attempt), stop)) return Task.CompletedTask; // already running: a retried start
+        log.LogDebug("run started: {Job} attempt {Attempt} on {Worker} for {Seconds:0.###} s", dispatch.Job, dispatch.Attempt, dispatch.Worker, runFor.TotalSeconds);
         _ = Task.Run(() => RunAsync(dispatch, runFor, stop.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public Task CancelAsync(string job, int attempt)
     {
-        if (_running.TryRemove((job, attempt), out var stop)) stop.Cancel();
+        if (_running.TryRemove((job, attempt), out var stop))
+        {
+            stop.Cancel();
+            log.LogDebug("run ended: {Job} attempt {Attempt} cancelled", job, attempt);
+        }
         return Task.CompletedTask;
     }
 
@@ -45,7 +50,8 @@ public sealed class SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOpt
                 await Task.Delay(left < options.Value.HeartbeatInterval ? left : options.Value.HeartbeatInterval, time, stop);
                 if (end > time.GetUtcNow()) await worker.Heartbeat(dispatch.Job, dispatch.Attempt);
             }
-            _running.TryRemove((dispatch.Job, dispatch.Attempt), out _);
+            if (!_running.TryRemove((dispatch.Job, dispatch.Attempt), out _)) return; // cancelled meanwhile
+            log.LogDebug("run ended: {Job} attempt {Attempt} succeeded", dispatch.Job, dispatch.Attempt);
             await worker.Report(new ExecutionReport(dispatch.Job, dispatch.Attempt, Succeeded: true, Error: null));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace SynergAI.Grains;
+
+/// <summary>
+/// Every silo watches the cluster's membership; when a silo is declared dead, it asks every pool's coordinator to
+/// <see cref="IQueueCoordinatorGrain.Recover"/>: that reactivates the grains the dead silo held (coordinator, workers)
+/// on the survivors and sends the attempts lost with it back to the queue. Nothing else would touch an idle pool
+/// whose running jobs all died. Each surviving silo asks; the coordinator's checks make repeats harmless.
+/// </summary>
+public sealed class ClusterRecovery(IClusterMembershipService membership, IGrainFactory grains, ControlPlaneReadiness readiness,
+    ILogger<ClusterRecovery> log) : BackgroundService
+{
+    // Right after a death is declared, a call may still be routed to the dead silo's activations; a few retries
+    // reach the new ones.
+    static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 5, Delay = TimeSpan.FromMilliseconds(500), BackoffType = DelayBackoffType.Exponential })
+        .Build();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        ClusterMembershipSnapshot? previous = null;
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            {
+                var died = previous is null ? [] : snapshot.CreateUpdate(previous).Changes.Where(m => m.Status == SiloStatus.Dead).ToList();
+                previous = snapshot;
+                if (died.Count == 0 || !readiness.Ready) continue;
+                log.LogWarning("silo(s) {Silos} declared dead; recovering every pool", string.Join(", ", died.Select(m => m.SiloAddress)));
+                await RecoverAllPoolsAsync(grains, log, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    /// <summary>Asks each pool to recover; also run once at start-up, after a restart of the whole cluster.</summary>
+    public static async Task RecoverAllPoolsAsync(IGrainFactory grains, ILogger log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pools = await Retry.ExecuteAsync(async _ => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
+            await Task.WhenAll(pools.Select(async pool =>
+            {
+                var requeued = await Retry.ExecuteAsync(async _ => await grains.GetGrain<IQueueCoordinatorGrain>(pool).Recover(), cancellationToken);
+                log.LogInformation("pool {Pool} recovered: {Requeued} lost attempt(s) queued again", pool, requeued);
+            }));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.LogError(e, "recovering the pools failed; lost attempts still go back to the queue on their heartbeat timeout");
+        }
+    }
+}
