@@ -53,6 +53,7 @@ public sealed class QueueCoordinatorGrain(
         });
         _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true });
         RequestRound(); // a restored queue carries on
+        log.LogInformation("pool {Pool} activated: {Queued} queued and {Running} running job(s) restored", Pool, saved.Queue.Count, saved.Running.Count);
         _ = AnnounceAsync();
         if (saved.Running.Count > 0) _ = Recover(); // restored: the attempts it believes run may have died with a silo
         return Task.CompletedTask;

@@ -20,6 +20,7 @@ public sealed class WorkerNodeRecord
 /// runs. Reservation is atomic because the grain takes one Start at a time and refuses when busy. A running attempt
 /// whose executor stops heartbeating is declared lost and its job goes back to the queue.
 /// </summary>
+[Orleans.Placement.ActivationCountBasedPlacement] // spread over the silos: each worker answers its own estimates and runs its own attempts
 public sealed class WorkerNodeGrain(
     [PersistentState("worker-node", StorageNames.Grains)] IPersistentState<WorkerNodeRecord> record,
     IJobExecutor executor,

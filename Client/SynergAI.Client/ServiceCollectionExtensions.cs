@@ -25,7 +25,13 @@ public static class SynergAiClientServiceCollectionExtensions
         services.AddOrleansClient(client =>
         {
             if (string.IsNullOrWhiteSpace(postgres)) client.UseStaticClustering([.. gateways]);
-            else client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = postgres; });
+            else
+            {
+                client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = postgres; });
+                // Silos that restart come back on new addresses (new pods): look for them every few seconds, not
+                // Orleans' default minute.
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            }
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = options.ClusterId;

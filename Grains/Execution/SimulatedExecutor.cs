@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MathNet.Numerics.Distributions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,11 +9,28 @@ namespace SynergAI.Grains.Execution;
 /// <summary>
 /// Pretends to run each attempt: waits <c>(T_pre + q/QPS) × noise × TimeScale</c> real seconds, heartbeating meanwhile,
 /// then reports success. The noise factor is LogNormal(0, Noise), fixed per job id and seed, so reruns repeat.
+/// Runs live in the silo's process: when the silo stops they stop first, so that none succeeds unrecorded while the
+/// worker grains are going away (their jobs run again elsewhere).
 /// </summary>
-public sealed class SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time,
-    ILogger<SimulatedExecutor> log) : IJobExecutor
+public sealed class SimulatedExecutor : IJobExecutor
 {
     readonly ConcurrentDictionary<(string Job, int Attempt), CancellationTokenSource> _running = new();
+    readonly IGrainFactory grains;
+    readonly IOptions<SynergAiOptions> options;
+    readonly TimeProvider time;
+    readonly ILogger<SimulatedExecutor> log;
+
+    public SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
+        IHostApplicationLifetime? lifetime = null)
+    {
+        (this.grains, this.options, this.time, this.log) = (grains, options, time, log);
+        lifetime?.ApplicationStopping.Register(StopAll);
+    }
+
+    void StopAll()
+    {
+        foreach (var (job, attempt) in _running.Keys) _ = CancelAsync(job, attempt);
+    }
 
     public Task StartAsync(Dispatch dispatch, CancellationToken cancellationToken)
     {

@@ -138,12 +138,17 @@ public sealed class SiloProcessTests(SiloProcessFixture fixture, ITestOutputHelp
     internal static string Built(string project, string file)
     {
         var configuration = typeof(SiloProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SynergAI.Orleans.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"SynergAI.Orleans.sln not found above {AppContext.BaseDirectory}");
-        var path = Path.Combine(dir.FullName, project, "bin", configuration, "net10.0", file);
+        var path = Path.Combine(RepositoryRoot(), project, "bin", configuration, "net10.0", file);
         return File.Exists(path) ? path
             : throw new InvalidOperationException($"{path} does not exist: build the solution (dotnet build SynergAI.Orleans.sln -c {configuration}) first");
+    }
+
+    /// <summary>The folder of SynergAI.Orleans.sln above the test assembly.</summary>
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SynergAI.Orleans.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException($"SynergAI.Orleans.sln not found above {AppContext.BaseDirectory}");
     }
 
     internal static int FreePort()
@@ -151,86 +156,5 @@ public sealed class SiloProcessTests(SiloProcessFixture fixture, ITestOutputHelp
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>One <c>dotnet SynergAI.Silo.dll</c> process on free ports; killed (with its children) on dispose.</summary>
-    sealed class SiloProcess : IDisposable
-    {
-        readonly Process _process;
-        readonly StringBuilder _output = new();
-        readonly int _httpPort;
-
-        SiloProcess(Process process, int gatewayPort, int httpPort)
-        {
-            _process = process;
-            GatewayPort = gatewayPort;
-            _httpPort = httpPort;
-        }
-
-        public int GatewayPort { get; }
-
-        public string Output
-        {
-            get { lock (_output) return _output.ToString(); }
-        }
-
-        public static SiloProcess Start(string connectionString)
-        {
-            var dll = Built("Silo", "SynergAI.Silo.dll");
-            var (siloPort, gatewayPort, httpPort) = (FreePort(), FreePort(), FreePort());
-            var info = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = Path.GetDirectoryName(dll)!, // content root: appsettings.json
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-                     {
-                         dll, $"--ConnectionStrings:Postgres={connectionString}", $"--Orleans:SiloPort={siloPort}",
-                         $"--Orleans:GatewayPort={gatewayPort}", "--urls", $"http://127.0.0.1:{httpPort}", "--SynergAI:TimeScale=0.001",
-                     })
-                info.ArgumentList.Add(arg);
-            var process = new Process { StartInfo = info };
-            var silo = new SiloProcess(process, gatewayPort, httpPort);
-            process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return silo;
-        }
-
-        void Append(string? line)
-        {
-            if (line is null) return;
-            lock (_output) _output.AppendLine(line);
-        }
-
-        public async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            while (true)
-            {
-                if (_process.HasExited)
-                    throw new InvalidOperationException($"silo (gateway {GatewayPort}) exited with {_process.ExitCode}:\n{Output}");
-                try
-                {
-                    using var response = await http.GetAsync($"http://127.0.0.1:{_httpPort}/health/ready", cancellationToken);
-                    if (response.IsSuccessStatusCode) return;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested) { }
-                await Task.Delay(200, cancellationToken);
-            }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException) { /* never started or already gone */ }
-            _process.Dispose();
-        }
     }
 }

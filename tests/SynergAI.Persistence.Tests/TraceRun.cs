@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using SynergAI.Client;
+using SynergAI.Grains;
+using Xunit.Abstractions;
+
+namespace SynergAI.Persistence.Tests;
+
+/// <summary>
+/// A cluster of silo processes on one PostgreSQL database running a trace of jobs submitted through the SDK, and the
+/// evidence the fault tests judge it by: the jobs' final states, the job history table, and every executor run the
+/// silos logged (start and end, with UTC timestamps).
+/// </summary>
+public sealed partial class TraceRun : IAsyncDisposable
+{
+    /// <summary>Real seconds per model second: a job (T_pre 20-35 s plus its queries) runs 1-2 s.</summary>
+    public const double TimeScale = 0.05;
+
+    readonly ITestOutputHelper _output;
+    readonly string _testbed;
+    readonly List<SiloProcess> _silos = [];
+    IHost? _client;
+
+    TraceRun(string connectionString, string testbed, ITestOutputHelper output)
+    {
+        ConnectionString = connectionString;
+        _testbed = testbed;
+        _output = output;
+    }
+
+    public string ConnectionString { get; }
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+    public SynergAiClient Client => _client!.Services.GetRequiredService<SynergAiClient>();
+    public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+    /// <summary>A new database, a 12-worker testbed (the reference x86, AGX and NX boards four times each) and
+    /// <paramref name="silos"/> silos, ready, with an SDK client that finds them through the membership table.</summary>
+    public static async Task<TraceRun> StartAsync(PostgresServer server, int silos, ITestOutputHelper output)
+    {
+        var run = new TraceRun(await server.CreateDatabaseAsync(), WriteTestbed(copies: 4), output);
+        await run.StartSilosAsync(silos);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSynergAiClient(o => o.PostgresConnectionString = run.ConnectionString);
+        run._client = builder.Build();
+        await run._client.StartAsync();
+        return run;
+    }
+
+    public async Task StartSilosAsync(int count)
+    {
+        var started = Enumerable.Range(0, count).Select(_ => SiloProcess.Start(ConnectionString,
+            $"--SynergAI:Testbed={_testbed}", $"--SynergAI:TimeScale={TimeScale.ToString(CultureInfo.InvariantCulture)}",
+            "--Logging:LogLevel:SynergAI.Grains.Execution=Debug")).ToList();
+        _silos.AddRange(started);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
+        Say($"{count} silo(s) ready");
+    }
+
+    public void Say(string line) => _output.WriteLine($"[{Clock.Elapsed.TotalSeconds,6:0.0} s] {line}");
+
+    // ---- the trace ----
+
+    public sealed record TracedJob(string Id, JobSpec Spec, double ArrivalSeconds);
+
+    /// <summary><paramref name="jobs"/> jobs over the reference engines, 100-600 queries, arriving 0.75 model seconds
+    /// apart on average (seeded). Deadlines are generous: these tests judge what survives, not QoS.</summary>
+    public static IReadOnlyList<TracedJob> Trace(int jobs, int seed, string prefix)
+    {
+        var engines = File.ReadLines(Path.Combine(Reference, "profile.csv")).Skip(1).Select(l => l.Split(',')[1]).Distinct().Order().ToList();
+        var random = new Random(seed);
+        var at = 0.0;
+        return [.. Enumerable.Range(1, jobs).Select(i =>
+        {
+            at += random.NextDouble() * 1.5;
+            return new TracedJob($"{prefix}-{i:000}", new JobSpec(engines[random.Next(engines.Count)], random.Next(100, 601), 1e6), at);
+        })];
+    }
+
+    /// <summary>Submits the trace at its arrival times (model seconds × time scale); the SDK retries through outages.</summary>
+    public async Task SubmitAsync(IReadOnlyList<TracedJob> trace, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.StartNew();
+        foreach (var job in trace)
+        {
+            var due = TimeSpan.FromSeconds(job.ArrivalSeconds * TimeScale) - start.Elapsed;
+            if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
+            await Client.SubmitAsync(job.Spec, job.Id, cancellationToken: cancellationToken);
+        }
+        Say($"{trace.Count} jobs submitted");
+    }
+
+    /// <summary>Polls until every job is finished; the final statuses.</summary>
+    public async Task<IReadOnlyList<JobStatus>> WaitForAllAsync(IReadOnlyList<TracedJob> trace, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var statuses = await Task.WhenAll(trace.Select(j => Client.GetAsync(j.Id, cancel.Token)));
+            var open = statuses.Count(s => s is null || !s.IsFinished);
+            if (open == 0) return statuses!;
+            try { await Task.Delay(500, cancel.Token); }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{open} of {trace.Count} jobs not finished after {timeout}: " +
+                    string.Join(", ", statuses.Where(s => s is null || !s.IsFinished).Take(10).Select(s => s is null ? "(missing)" : $"{s.Id} {s.State}")));
+            }
+        }
+    }
+
+    /// <summary>The silo that hosts the pool's coordinator: the last to log its activation.</summary>
+    public SiloProcess? CoordinatorHost() =>
+        _silos.Where(s => !s.HasExited)
+            .Select(s => (Silo: s, At: s.Lines.Where(l => l.Contains("pool default activated")).Select(Timestamp).LastOrDefault()))
+            .Where(x => x.At is not null).OrderBy(x => x.At).Select(x => x.Silo).LastOrDefault();
+
+    // ---- the evidence ----
+
+    /// <summary>One executor run as the silos logged it; <see cref="Ended"/> is null if the silo died or stopped first.</summary>
+    public sealed record ExecutorRun(string Job, int Attempt, SiloProcess Silo, DateTimeOffset Started, DateTimeOffset? Ended, string? How)
+    {
+        /// <summary>When the run stopped at the latest: its end line, or its silo's end.</summary>
+        public DateTimeOffset StoppedBy => Ended ?? Silo.EndedAt ?? DateTimeOffset.MaxValue;
+    }
+
+    public IReadOnlyList<ExecutorRun> Runs()
+    {
+        var runs = new List<ExecutorRun>();
+        foreach (var silo in _silos)
+        {
+            var open = new Dictionary<(string, int), (DateTimeOffset At, int Index)>();
+            foreach (var line in silo.Lines)
+            {
+                if (RunLine().Match(line) is not { Success: true } m) continue;
+                var key = (m.Groups["job"].Value, int.Parse(m.Groups["attempt"].Value, CultureInfo.InvariantCulture));
+                var at = DateTimeOffset.Parse(m.Groups["at"].Value, CultureInfo.InvariantCulture);
+                if (m.Groups["what"].Value == "started")
+                {
+                    open[key] = (at, runs.Count);
+                    runs.Add(new ExecutorRun(key.Item1, key.Item2, silo, at, null, null));
+                }
+                else if (open.Remove(key, out var start))
+                    runs[start.Index] = runs[start.Index] with { Ended = at, How = m.Groups["how"].Value };
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>Every job ran to success at least once and no two runs of one job overlapped in time. Answers how many
+    /// successful runs were repeated: a run can succeed and die with its silo before the success is recorded, and
+    /// then the job runs again (at-least-once execution; the job still completes once).</summary>
+    public static int AssertRanWithoutOverlap(IReadOnlyList<TracedJob> trace, IReadOnlyList<ExecutorRun> runs)
+    {
+        var byJob = runs.ToLookup(r => r.Job);
+        var repeated = 0;
+        foreach (var job in trace)
+        {
+            var mine = byJob[job.Id].OrderBy(r => r.Started).ToList();
+            var succeeded = mine.Count(r => r.How == "succeeded");
+            Assert.True(succeeded >= 1, $"{job.Id}: no successful run: {string.Join("; ", mine)}");
+            repeated += succeeded - 1;
+            for (var i = 1; i < mine.Count; i++)
+                Assert.True(mine[i].Started >= mine[i - 1].StoppedBy,
+                    $"{job.Id}: attempt {mine[i].Attempt} started {mine[i].Started:O} before attempt {mine[i - 1].Attempt} stopped ({mine[i - 1].StoppedBy:O})");
+        }
+        return repeated;
+    }
+
+    /// <summary>The job history table's row count per state.</summary>
+    public async Task<Dictionary<string, long>> HistoryStatesAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT state, count(*) FROM synergai_job_history GROUP BY state", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var states = new Dictionary<string, long>();
+        while (await reader.ReadAsync()) states[reader.GetString(0)] = reader.GetInt64(1);
+        return states;
+    }
+
+    /// <summary>Polls the membership table until the silo on <paramref name="siloPort"/> is declared dead (status 6).</summary>
+    public async Task<DateTimeOffset> WaitUntilDeclaredDeadAsync(int siloPort, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancel.Token);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("SELECT status FROM orleansmembershiptable WHERE port = @port ORDER BY generation DESC LIMIT 1", connection);
+            command.Parameters.AddWithValue("port", siloPort);
+            if (await command.ExecuteScalarAsync(cancel.Token) is int status && status == 6) return DateTimeOffset.UtcNow;
+            await Task.Delay(50, cancel.Token);
+        }
+    }
+
+    static DateTimeOffset? Timestamp(string line) =>
+        LogTime().Match(line) is { Success: true } m ? DateTimeOffset.Parse(m.Value, CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)")]
+    private static partial Regex LogTime();
+
+    [GeneratedRegex(@"^(?<at>\S+?)dbug: \S+\[\d+\] run (?<what>started|ended): (?<job>\S+) attempt (?<attempt>\d+)(?: (?<how>succeeded|cancelled))?")]
+    private static partial Regex RunLine();
+
+    static string Reference => Path.Combine(SiloProcessTests.RepositoryRoot(), "Scheduling", "Testbeds", "reference");
+
+    /// <summary>The reference testbed with each worker <paramref name="copies"/> times (x86-1, agx-1, nx-1, x86-2 …).</summary>
+    static string WriteTestbed(int copies)
+    {
+        var folder = Directory.CreateTempSubdirectory("synergai-testbed-").FullName;
+        var workers = File.ReadAllLines(Path.Combine(Reference, "workers.csv"));
+        var profile = File.ReadAllLines(Path.Combine(Reference, "profile.csv"));
+        IEnumerable<string> Copies(string[] lines) => lines.Skip(1).SelectMany(l =>
+            Enumerable.Range(1, copies).Select(c => { var i = l.IndexOf(','); return $"{l[..i]}-{c}{l[i..]}"; }));
+        File.WriteAllLines(Path.Combine(folder, "workers.csv"), [workers[0], .. Enumerable.Range(1, copies)
+            .SelectMany(c => workers.Skip(1).Select(l => { var i = l.IndexOf(','); return $"{l[..i]}-{c}{l[i..]}"; }))]);
+        File.WriteAllLines(Path.Combine(folder, "profile.csv"), [profile[0], .. Copies(profile)]);
+        return folder;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            try { await _client.StopAsync(TimeSpan.FromSeconds(5)); } catch (Exception e) { _output.WriteLine($"client stop: {e.Message}"); }
+            _client.Dispose();
+        }
+        foreach (var silo in _silos) silo.Dispose();
+        try { Directory.Delete(_testbed, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>Every silo's output, for a failed test's log.</summary>
+    public void DumpSilos()
+    {
+        foreach (var silo in _silos)
+            _output.WriteLine($"--- silo {silo.SiloPort} (pid {silo.Pid}) ---\n{string.Join('\n', silo.Lines.Where(l => !l.Contains("dbug:")).TakeLast(60))}");
+    }
+}
