@@ -108,7 +108,16 @@ internal static class ComposeChecks
         var clis = compose.BuiltFrom(CliDockerfile).ToList();
         if (clis.Count != 1) yield return $"{clis.Count} services built from {CliDockerfile}, expected 1";
         foreach (var (name, cli) in clis)
+        {
             if (ComposeFile.List(cli, "profiles").Count == 0) yield return $"{name}: no profile, so `docker compose up` would run it too";
+            // Its default command's gateways must be the silos' services on their gateway ports.
+            var command = ComposeFile.List(cli, "command").Select(w => w.ToString()!).ToList();
+            var gateways = command.SkipWhile(w => w != "--gateway").Skip(1).FirstOrDefault()?.Split(',') ?? [];
+            var silos = compose.BuiltFrom(SiloDockerfile).ToDictionary(s => s.Name, s => ComposeFile.Environment(s.Service).GetValueOrDefault("Orleans__GatewayPort"));
+            foreach (var gateway in gateways)
+                if (gateway.Split(':') is not [var host, var port] || silos.GetValueOrDefault(host) != port)
+                    yield return $"{name}: --gateway {gateway} is not a silo service on its gateway port";
+        }
     }
 
     public static IEnumerable<string> BuildsFromExistingDockerfiles(ComposeFile compose)

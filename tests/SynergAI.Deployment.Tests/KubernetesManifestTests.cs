@@ -107,6 +107,13 @@ public class KubernetesManifestTests
     public void Executor_settings_name_kubernetes_the_jobs_namespace_and_an_image_for_every_engine() =>
         Assert.Empty(ControlPlaneChecks.Executor(k8s));
 
+    [Fact]
+    public void Silo_container_ports_are_the_ones_the_silo_image_exposes()
+    {
+        var exposed = Dockerfile.Load("docker/Dockerfile.silo").Runtime.All("EXPOSE").SelectMany(e => e.Words).ToHashSet();
+        Assert.All(k8s.SiloContainer.Ports, p => Assert.Contains(p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), exposed));
+    }
+
     internal static YamlNode LoadYaml(string file)
     {
         var stream = new YamlStream();
