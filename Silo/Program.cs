@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SynergAI.Silo;
 
@@ -36,7 +37,7 @@ static void AddSettingsFile(ConfigurationManager configuration)
         if (sources[i] is JsonConfigurationSource) lastJson = i;
     sources.Insert(lastJson + 1, new JsonConfigurationSource
     {
-        FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!),
+        FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(full)!),
         Path = Path.GetFileName(full),
         Optional = false,
         ReloadOnChange = false,
