@@ -19,6 +19,15 @@ public sealed class OrleansEndpointOptions
     /// <summary>The address this silo publishes in the membership table for other silos and clients (with PostgreSQL
     /// clustering). Default 127.0.0.1: several silos on one machine.</summary>
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+    /// <summary>The name this silo shows in the membership table; a pod sets its pod name. Default: the machine name.</summary>
+    public string SiloName { get; set; } = Environment.MachineName;
+    /// <summary>Listen on every interface rather than only the advertised address: in a container, so that
+    /// <c>kubectl port-forward</c> (which connects to the pod's localhost) reaches the gateway. Off by default: a
+    /// developer machine keeps its silos to itself.</summary>
+    public bool ListenOnAnyHostAddress { get; set; }
+    /// <summary>How long a stopping silo may take to hand off its grains and leave the cluster
+    /// (<c>HostOptions.ShutdownTimeout</c>); a pod's <c>terminationGracePeriodSeconds</c> must be longer. Default: .NET's 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public IEnumerable<string> Problems()
     {
@@ -28,6 +37,8 @@ public sealed class OrleansEndpointOptions
         if (SiloPort == GatewayPort) yield return $"Orleans:SiloPort and Orleans:GatewayPort must differ (both {SiloPort})";
         if (PrimarySiloPort is < 0 or > 65535) yield return $"Orleans:PrimarySiloPort must be 0 or a port number, got {PrimarySiloPort}";
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId)) yield return "Orleans:ClusterId and Orleans:ServiceId must not be empty";
+        if (string.IsNullOrWhiteSpace(SiloName)) yield return "Orleans:SiloName must not be empty";
+        if (ShutdownTimeout <= TimeSpan.Zero) yield return $"Orleans:ShutdownTimeout must be positive, got {ShutdownTimeout}";
     }
 }
 
@@ -52,8 +63,10 @@ public static class SiloHosting
         if (!string.IsNullOrWhiteSpace(postgres))
             EnsureSchema(postgres);
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = endpoint.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
+            silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
             if (string.IsNullOrWhiteSpace(postgres))
             {
                 silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort,
@@ -101,6 +114,11 @@ public static class SiloHosting
             o.AdvertisedIPAddress = IPAddress.Parse(endpoint.AdvertisedIPAddress);
             o.SiloPort = endpoint.SiloPort;
             o.GatewayPort = endpoint.GatewayPort;
+            if (endpoint.ListenOnAnyHostAddress)
+            {
+                o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, endpoint.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, endpoint.GatewayPort);
+            }
         });
         silo.AddSynergAiPostgres(connectionString);
         silo.Configure<ClusterMembershipOptions>(TuneFailureDetection);
