@@ -19,8 +19,9 @@ public sealed class OrleansEndpointOptions
     /// <summary>The address this silo publishes in the membership table for other silos and clients (with PostgreSQL
     /// clustering). Default 127.0.0.1: several silos on one machine.</summary>
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
-    /// <summary>The name this silo shows in the membership table; a pod sets its pod name. Default: the machine name.</summary>
-    public string SiloName { get; set; } = Environment.MachineName;
+    /// <summary>The name this silo shows in the membership table; a pod sets its pod name. Empty: Orleans' own
+    /// (unique per process, so several silos on one machine stay apart).</summary>
+    public string? SiloName { get; set; }
     /// <summary>Listen on every interface rather than only the advertised address: in a container, so that
     /// <c>kubectl port-forward</c> (which connects to the pod's localhost) reaches the gateway. Off by default: a
     /// developer machine keeps its silos to itself.</summary>
@@ -37,7 +38,6 @@ public sealed class OrleansEndpointOptions
         if (SiloPort == GatewayPort) yield return $"Orleans:SiloPort and Orleans:GatewayPort must differ (both {SiloPort})";
         if (PrimarySiloPort is < 0 or > 65535) yield return $"Orleans:PrimarySiloPort must be 0 or a port number, got {PrimarySiloPort}";
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId)) yield return "Orleans:ClusterId and Orleans:ServiceId must not be empty";
-        if (string.IsNullOrWhiteSpace(SiloName)) yield return "Orleans:SiloName must not be empty";
         if (ShutdownTimeout <= TimeSpan.Zero) yield return $"Orleans:ShutdownTimeout must be positive, got {ShutdownTimeout}";
     }
 }
@@ -66,7 +66,7 @@ public static class SiloHosting
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = endpoint.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
-            silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
+            if (!string.IsNullOrWhiteSpace(endpoint.SiloName)) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
             if (string.IsNullOrWhiteSpace(postgres))
             {
                 silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort,

@@ -112,7 +112,7 @@ public sealed class SiloProcessTests(SiloProcessFixture fixture, ITestOutputHelp
         Assert.DoesNotContain("secret-pw", line);
     }
 
-    static async Task<(int Exit, string Stdout, string Stderr)> RunCliAsync(params string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunCliAsync(params string[] args)
     {
         var dll = Built("Client/SynergAI.Cli", "synergai.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

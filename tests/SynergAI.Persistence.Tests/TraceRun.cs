@@ -182,6 +182,29 @@ public sealed partial class TraceRun : IAsyncDisposable
         return states;
     }
 
+    /// <summary>Every stored grain state as (grain type, key, version): what a rejected request must leave unchanged.</summary>
+    public async Task<List<(string Type, string? Key, int Version)>> StoredStatesAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT graintypestring, grainidextensionstring, version FROM orleansstorage ORDER BY 1, 2", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(string, string?, int)>();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(2)));
+        return rows;
+    }
+
+    /// <summary>A second, independent SDK client on the same cluster (another process would see the same).</summary>
+    public async Task<IHost> StartAnotherClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSynergAiClient(o => o.PostgresConnectionString = ConnectionString);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
     /// <summary>Polls the membership table until the silo on <paramref name="siloPort"/> is declared dead (status 6).</summary>
     public async Task<DateTimeOffset> WaitUntilDeclaredDeadAsync(int siloPort, TimeSpan timeout)
     {
