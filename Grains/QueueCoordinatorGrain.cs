@@ -17,6 +17,7 @@ namespace SynergAI.Grains;
 public sealed class QueueCoordinatorGrain(
     [PersistentState("queue-coordinator", StorageNames.Grains)] IPersistentState<CoordinatorRecord> record,
     IOptions<SynergAiOptions> options,
+    IJobHistory history,
     TimeProvider time,
     ILogger<QueueCoordinatorGrain> log) : Grain, IQueueCoordinatorGrain
 {
@@ -55,7 +56,7 @@ public sealed class QueueCoordinatorGrain(
         RequestRound(); // a restored queue carries on
         log.LogInformation("pool {Pool} activated: {Queued} queued and {Running} running job(s) restored", Pool, saved.Queue.Count, saved.Running.Count);
         _ = AnnounceAsync();
-        if (saved.Running.Count > 0) _ = Recover(); // restored: the attempts it believes run may have died with a silo
+        _ = Recover(); // the attempts it believes run may have died with a silo, and arrivals after its last save be missing
         return Task.CompletedTask;
 
         async Task AnnounceAsync()
@@ -73,7 +74,7 @@ public sealed class QueueCoordinatorGrain(
     public Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
     {
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{job}': {problem}");
-        if (_pool.Contains(job)) return SavedAsync();
+        if (_pool.Contains(job)) return Task.FromResult(_settings);
         if (!_pool.CanRun(spec.Engine))
         {
             var engines = _pool.Engines.ToList();
@@ -84,15 +85,8 @@ public sealed class QueueCoordinatorGrain(
         _pool.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts: 0));
         Remember(job);
         RequestRound();
-        return SavedAsync();
-    }
-
-    /// <summary>An accepted job is in the saved queue before its submission is acknowledged; concurrent arrivals
-    /// share one write (group commit), so this costs latency, not throughput.</summary>
-    async Task<PoolSettings> SavedAsync()
-    {
-        await _writer.WriteAsync();
-        return _settings;
+        SaveSoon(); // an arrival lost with this silo before the save is taken back from the job history
+        return Task.FromResult(_settings);
     }
 
     public async Task<bool> Remove(string job)
@@ -185,11 +179,39 @@ public sealed class QueueCoordinatorGrain(
     public async Task<int> Recover()
     {
         // Two recoveries at once (every surviving silo asks) are harmless: each step re-checks the attempt is current.
+        await AdoptWaitingJobsAsync();
         var requeued = 0;
         foreach (var running in _pool.Running.ToList())
             if (await RecoverAsync(running)) requeued++;
         if (requeued > 0) log.LogWarning("pool {Pool}: {Requeued} attempt(s) lost with a silo went back to the queue", Pool, requeued);
         return requeued;
+    }
+
+    /// <summary>Jobs the history records as waiting in this pool but its queue lacks: arrivals acknowledged after the
+    /// last save of a coordinator that died. They join the queue's end in submission order. A job that had in fact
+    /// moved on is declined by its own grain when dispatched (its attempt number is stale), so adopting too much is
+    /// harmless.</summary>
+    async Task AdoptWaitingJobsAsync()
+    {
+        try
+        {
+            var adopted = 0;
+            foreach (var row in await history.WaitingAsync(Pool))
+            {
+                if (_pool.Contains(row.Job) || !_pool.CanRun(row.Engine)) continue;
+                _pool.Enqueue(new PoolQueue.Entry(row.Job, new JobSpec(row.Engine, row.Queries, row.QosSeconds), row.SubmittedAt, row.Attempts));
+                Remember(row.Job);
+                adopted++;
+            }
+            if (adopted == 0) return;
+            log.LogWarning("pool {Pool}: {Adopted} waiting job(s) missing from the saved queue taken back from the job history", Pool, adopted);
+            RequestRound();
+            await _writer.WriteAsync();
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "pool {Pool}: could not read the job history; the next recovery tries again", Pool);
+        }
     }
 
     /// <summary>One attempt the pool believes runs: the worker's own record says whether it does. Activating the
@@ -242,7 +264,8 @@ public sealed class QueueCoordinatorGrain(
     }
 
     /// <summary>Saves the pool's state within <see cref="SaveDelay"/>: the frequent changes (arrivals, completions)
-    /// are batched, because a save writes the whole queue; the job grains hold each job's own state durably.</summary>
+    /// are batched, because a save writes the whole queue. What a crash loses meanwhile comes back on recovery: arrivals
+    /// from the job history, completions from the workers' and jobs' own records.</summary>
     void SaveSoon()
     {
         if (_saveScheduled) return;

@@ -205,6 +205,15 @@ public sealed partial class TraceRun : IAsyncDisposable
         return host;
     }
 
+    /// <summary>How many silos the membership table holds as dead (status 6).</summary>
+    public async Task<long> DeadSilosAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 6", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Polls the membership table until the silo on <paramref name="siloPort"/> is declared dead (status 6).</summary>
     public async Task<DateTimeOffset> WaitUntilDeclaredDeadAsync(int siloPort, TimeSpan timeout)
     {

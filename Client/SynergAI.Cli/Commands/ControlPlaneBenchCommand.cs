@@ -43,6 +43,7 @@ internal static class ControlPlaneBenchCommand
         };
         var cluster = new Cluster();
         command.Options.Add(cluster.Gateway);
+        command.Options.Add(cluster.Connection);
         command.SetAction((parsed, cancel) => cluster.RunAsync(parsed, io, cancel, async (client, token) =>
         {
             var sizes = new Sizes(parsed.GetValue(submissions), parsed.GetValue(inFlight), parsed.GetValue(dispatchJobs), parsed.GetValue(reevaluations));
