@@ -25,6 +25,7 @@ public sealed class FaultCluster : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
     public ScriptedExecutor Executor => (ScriptedExecutor)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobExecutor>();
+    public RecordingJobHistory History => (RecordingJobHistory)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobHistory>();
     public JobEndCounter Ends => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobEndCounter>();
 
     public async Task InitializeAsync()
@@ -35,6 +36,7 @@ public sealed class FaultCluster : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.Services.AddSingleton<IJobExecutor, ScriptedExecutor>(); // before the control plane, which uses TryAdd
+            silo.Services.AddSingleton<IJobHistory, RecordingJobHistory>();
             silo.Services.AddSingleton<JobEndCounter>();
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<JobEndCounter>());
             silo.AddSynergAiControlPlane(configuration);
@@ -44,6 +46,26 @@ public sealed class FaultCluster : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The job history kept in memory, as the PostgreSQL table would keep it: each job's latest status.</summary>
+public sealed class RecordingJobHistory : IJobHistory
+{
+    readonly ConcurrentDictionary<string, JobStatus> _latest = new();
+
+    public JobStatus? Of(string job) => _latest.GetValueOrDefault(job);
+
+    public Task RecordAsync(JobStatus status)
+    {
+        _latest.AddOrUpdate(status.Id, status, (_, old) => status.Attempts >= old.Attempts ? status : old);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<Grains.Persistence.JobHistoryRow>> WaitingAsync(string pool) =>
+        Task.FromResult<IReadOnlyList<Grains.Persistence.JobHistoryRow>>([.. _latest.Values
+            .Where(s => s.Pool == pool && s.State is JobState.Submitted or JobState.Queued).OrderBy(s => s.SubmittedAt)
+            .Select(s => new Grains.Persistence.JobHistoryRow(s.Id, s.Pool, s.Spec.Engine, s.Spec.Queries, s.Spec.QosSeconds, s.State,
+                s.Worker, s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason))]);
 }
 
 [CollectionDefinition(Name)]

@@ -39,6 +39,31 @@ public class FaultTests(FaultCluster fixture)
     }
 
     [Fact]
+    public async Task A_job_missing_from_its_pools_queue_is_taken_back_from_the_job_history_on_recovery_and_completes()
+    {
+        // What a coordinator that died before saving an acknowledged arrival looks like when it comes back: the job's
+        // own record and its history row say Queued, the pool's queue does not have it.
+        const string pool = "f-adopt";
+        await Client.RegisterPool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        await Client.StartBlocker(blocker, pool);
+        var job = $"{pool}-lost-arrival";
+        await Client.Job(job).Submit(new JobSpec(TestSupport.Engine, 10, 1e5), pool);
+        Assert.Equal(JobState.Queued, fixture.History.Of(job)!.State);
+        Assert.True(await Client.Coordinator(pool).Remove(job)); // the queue forgets it; the job does not know
+        Assert.DoesNotContain((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
+
+        Assert.Equal(0, await Client.Coordinator(pool).Recover()); // no attempt was lost; the arrival is taken back
+        Assert.Contains((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
+
+        await Client.Job(blocker).Cancel();
+        var done = await Client.WaitFinished(job);
+        Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
+        Assert.Equal(JobState.Completed, fixture.History.Of(job)!.State);
+        Assert.Equal(new[] { "Completed via OnFinished" }, fixture.Ends.EndsOf(job));
+    }
+
+    [Fact]
     public async Task A_failed_run_is_retried_and_completes_on_attempt_2()
     {
         const string pool = "f-once";
