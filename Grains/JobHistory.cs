@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Polly;
-using Polly.Retry;
 using SynergAI.Grains.Persistence;
 
 namespace SynergAI.Grains;
@@ -30,20 +30,9 @@ public sealed class NoJobHistory : IJobHistory
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at
 /// every change of state, never moved back to an older attempt.</summary>
-public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource) : IJobHistory
+public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log) : IJobHistory
 {
-    readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
-        .AddTimeout(ResilientGrainStorage.RetryFor)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ResilientGrainStorage.IsTransient),
-            MaxRetryAttempts = int.MaxValue, // bounded by the timeout
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(2),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-        })
-        .Build();
+    readonly ResiliencePipeline _retry = ResilientGrainStorage.TransientRetry(log, "job history");
 
     public async Task RecordAsync(JobStatus status) =>
         await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, status, token));

@@ -19,7 +19,11 @@ public sealed class ResilientGrainStorage(IGrainStorage inner, ILogger<Resilient
     /// <summary>How long a storage call keeps retrying: long enough for a PostgreSQL restart.</summary>
     public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
 
-    readonly ResiliencePipeline _pipeline = new ResiliencePipelineBuilder()
+    readonly ResiliencePipeline _pipeline = TransientRetry(log, "grain storage");
+
+    /// <summary>Retries transient database errors with exponential backoff (100 ms doubling up to 2 s, jittered) for up
+    /// to <see cref="RetryFor"/>, logging each retry as <c>{what} unavailable</c>.</summary>
+    public static ResiliencePipeline TransientRetry(ILogger log, string what) => new ResiliencePipelineBuilder()
         .AddTimeout(RetryFor)
         .AddRetry(new RetryStrategyOptions
         {
@@ -31,8 +35,8 @@ public sealed class ResilientGrainStorage(IGrainStorage inner, ILogger<Resilient
             UseJitter = true,
             OnRetry = args =>
             {
-                log.LogWarning("grain storage unavailable ({Error}); retry {Attempt} in {Delay}",
-                    args.Outcome.Exception?.GetBaseException().Message, args.AttemptNumber + 1, args.RetryDelay);
+                log.LogWarning("{What} unavailable ({Error}); retry {Attempt} in {Delay}",
+                    what, args.Outcome.Exception?.GetBaseException().Message, args.AttemptNumber + 1, args.RetryDelay);
                 return default;
             },
         })
