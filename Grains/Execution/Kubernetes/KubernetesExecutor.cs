@@ -25,7 +25,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         public volatile string? WaitingReason;
     }
 
-    readonly IGrainFactory _grains;
+    readonly Func<string, IWorkerNodeGrain> _workers;
     readonly KubernetesApi _api;
     readonly KubernetesExecutorOptions _options;
     readonly IOptions<SynergAiOptions> _control;
@@ -38,8 +38,13 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
 
     public KubernetesExecutor(IGrainFactory grains, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
         IOptions<SynergAiOptions> control, TimeProvider time, ILogger<KubernetesExecutor> log)
+        : this(name => grains.GetGrain<IWorkerNodeGrain>(name), api, options, control, time, log) { }
+
+    /// <summary>With workers from elsewhere (tests give stand-ins that record heartbeats and reports).</summary>
+    internal KubernetesExecutor(Func<string, IWorkerNodeGrain> workers, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
+        IOptions<SynergAiOptions> control, TimeProvider time, ILogger<KubernetesExecutor> log)
     {
-        _grains = grains;
+        _workers = workers;
         _api = api;
         _options = options.Value;
         _control = control;
@@ -133,7 +138,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         var d = tracked.Dispatch;
         try
         {
-            await _grains.GetGrain<IWorkerNodeGrain>(d.Worker).Report(new ExecutionReport(d.Job, d.Attempt, outcome.Succeeded, outcome.Error));
+            await _workers(d.Worker).Report(new ExecutionReport(d.Job, d.Attempt, outcome.Succeeded, outcome.Error));
         }
         catch (Exception e)
         {
@@ -171,7 +176,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
                         continue;
                     }
                     var d = tracked.Dispatch;
-                    beats.Add(_grains.GetGrain<IWorkerNodeGrain>(d.Worker).Heartbeat(d.Job, d.Attempt));
+                    beats.Add(_workers(d.Worker).Heartbeat(d.Job, d.Attempt));
                 }
                 try { await Task.WhenAll(beats); }
                 catch (Exception e) { _log.LogInformation("heartbeat failed: {Error}", e.Message); } // the next tick tries again
