@@ -82,7 +82,8 @@ public class JobPodTests
         var terms = pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms;
         var term = Assert.Single(terms);
         var field = Assert.Single(term.MatchFields);
-        Assert.Equal(("metadata.name", "In", new[] { node }), (field.Key, field.OperatorProperty, field.Values.ToArray()));
+        Assert.Equal(("metadata.name", "In"), (field.Key, field.OperatorProperty));
+        Assert.Equal([node], field.Values);
         Assert.Null(pod.Spec.NodeName);
         Assert.Equal("Never", pod.Spec.RestartPolicy);
     }

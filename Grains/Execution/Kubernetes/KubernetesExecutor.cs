@@ -35,6 +35,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
     readonly ConcurrentDictionary<string, Tracked> _tracked = new(); // by pod name
     readonly CancellationTokenSource _stop = new();
     readonly Lazy<Task> _heartbeats;
+    int _disposed;
 
     public KubernetesExecutor(IGrainFactory grains, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
         IOptions<SynergAiOptions> control, TimeProvider time, ILogger<KubernetesExecutor> log)
@@ -197,6 +198,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         if (_heartbeats.IsValueCreated) await _heartbeats.Value;
         await _informer.DisposeAsync();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net;
+using System.Text.Json;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -51,6 +51,7 @@ public sealed class FakeKubernetes : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("FAKE_K8S_LOG") == "1") builder.Logging.AddConsole();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var fake = new FakeKubernetes(app);
@@ -117,7 +118,7 @@ public sealed class FakeKubernetes : IAsyncDisposable
     {
         lock (_gate)
         {
-            _oldestWatchable = _version;
+            _oldestWatchable = ++_version; // every version handed out so far is older; a new list's is not
             _history.Clear();
         }
         DropWatches();
@@ -236,7 +237,7 @@ public sealed class FakeKubernetes : IAsyncDisposable
                 }
                 else
                 {
-                    stream.Writer.TryWrite(KubernetesJson.Serialize(new { type = "ERROR", @object = GoneStatus() }));
+                    stream.Writer.TryWrite(JsonSerializer.Serialize(new { type = "ERROR", @object = GoneStatus() }));
                     stream.Writer.TryComplete();
                 }
             }
@@ -324,14 +325,17 @@ public sealed class FakeKubernetes : IAsyncDisposable
 
     sealed record Watch(Channel<string> Stream, string Namespace, Func<IDictionary<string, string>?, bool> Selector);
 
-    static V1Status GoneStatus() => new() { ApiVersion = "v1", Kind = "Status", Status = "Failure", Reason = "Expired", Code = 410, Message = "too old resource version" };
+    /// <summary>A v1 Status (the client library cannot serialise its own V1Status, so it is written by hand).</summary>
+    static object Status(int code, string reason, string message) =>
+        new { apiVersion = "v1", kind = "Status", status = "Failure", reason, code, message };
+
+    static object GoneStatus() => Status(410, "Expired", "too old resource version");
 
     static IResult StatusResult(int code, string reason, string message) =>
-        Results.Text(KubernetesJson.Serialize(new V1Status { ApiVersion = "v1", Kind = "Status", Status = "Failure", Reason = reason, Code = code, Message = message }),
-            "application/json", statusCode: code);
+        Results.Text(JsonSerializer.Serialize(Status(code, reason, message)), "application/json", statusCode: code);
 
     static Task WriteStatus(HttpContext context, int code, string reason, string message) =>
-        WriteJson(context, code, KubernetesJson.Serialize(new V1Status { ApiVersion = "v1", Kind = "Status", Status = "Failure", Reason = reason, Code = code, Message = message }));
+        WriteJson(context, code, JsonSerializer.Serialize(Status(code, reason, message)));
 
     static async Task WriteJson(HttpContext context, int code, string json)
     {
