@@ -24,7 +24,7 @@ public static class Hosting
         // An unknown executor name falls through to the simulated one here; the options validator stops start-up with it.
         if (string.Equals(configuration.GetSection(SynergAiOptions.Section)[nameof(SynergAiOptions.Executor)]?.Trim(),
                 SynergAiOptions.KubernetesExecutor, StringComparison.OrdinalIgnoreCase))
-            silo.Services.AddKubernetesExecutor(configuration);
+            silo.AddKubernetesExecutor(configuration);
         silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();
         silo.AddStartupTask<TestbedRegistration>();

@@ -102,6 +102,9 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         return true;
     }
 
+    /// <summary>Lists and watches the job pods from now on (else from the first start or resume).</summary>
+    public void StartWatching() => EnsureRunning();
+
     void EnsureRunning()
     {
         _informer.EnsureStarted();

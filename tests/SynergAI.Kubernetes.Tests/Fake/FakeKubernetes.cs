@@ -99,12 +99,13 @@ public sealed class FakeKubernetes : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers the next <paramref name="requests"/> requests with 429 and <c>Retry-After: seconds</c>.</summary>
+    /// <summary>Answers the next <paramref name="requests"/> requests (more, if some are still waiting to be throttled)
+    /// with 429 and <c>Retry-After: seconds</c>.</summary>
     public void Throttle(int requests, int retryAfterSeconds = 1)
     {
         lock (_gate)
         {
-            _throttle = requests;
+            _throttle += requests;
             _retryAfterSeconds = retryAfterSeconds;
         }
     }
