@@ -25,7 +25,7 @@ public sealed class KubernetesApi : IDisposable
     public KubernetesApi(IOptions<KubernetesExecutorOptions> options, TimeProvider time, ILogger<KubernetesApi> log)
         : this(new k8s.Kubernetes(ClientConfiguration(options.Value)), options.Value, time, log) { }
 
-    public KubernetesApi(IKubernetes client, KubernetesExecutorOptions options, TimeProvider time, ILogger log)
+    internal KubernetesApi(IKubernetes client, KubernetesExecutorOptions options, TimeProvider time, ILogger log)
     {
         _client = client;
         _options = options;

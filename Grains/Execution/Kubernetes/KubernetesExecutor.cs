@@ -23,6 +23,8 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         public DateTimeOffset Since { get; } = since;
         public volatile string? Phase;
         public volatile string? WaitingReason;
+        /// <summary>When the pod was known to exist (created, or found on resume); null before.</summary>
+        public DateTimeOffset? ExistsSince;
     }
 
     readonly Func<string, IWorkerNodeGrain> _workers;
@@ -51,7 +53,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         _control = control;
         _time = time;
         _log = log;
-        _informer = new PodInformer(api, _options, time, log, OnPodChanged);
+        _informer = new PodInformer(api, _options, time, log, OnPodChanged, OnRelisted);
         _heartbeats = new Lazy<Task>(() => Task.Run(() => HeartbeatAsync(_stop.Token)));
     }
 
@@ -73,15 +75,29 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
                 var existing = await _api.GetPodAsync(name, cancellationToken);
                 if (existing is not null && !IsPodOf(existing, dispatch))
                     throw new InvalidOperationException($"pod {name} exists but belongs to another attempt");
+                tracked.ExistsSince ??= _time.GetUtcNow();
                 if (existing is not null) Observe(tracked, existing);
             }
-            else if (_informer.TryGet(name, out var seen)) Observe(tracked, seen);
+            else
+            {
+                tracked.ExistsSince ??= _time.GetUtcNow();
+                if (_informer.TryGet(name, out var seen)) Observe(tracked, seen);
+            }
         }
-        catch
+        catch (Exception e)
         {
             _tracked.TryRemove(KeyValuePair.Create(name, tracked));
+            if (e is not InvalidOperationException) await RemoveOrphanAsync(name);
             throw;
         }
+    }
+
+    /// <summary>Deletes a pod that must not run on: a create that failed may still have gone through (its answer lost),
+    /// and the job will be retried elsewhere.</summary>
+    async Task RemoveOrphanAsync(string name)
+    {
+        try { await _api.DeletePodAsync(name, _options.DeleteGracePeriodSeconds, CancellationToken.None); }
+        catch (Exception e) { _log.LogWarning("could not remove pod {Pod} after its create failed: {Error}", name, KubernetesApi.Describe(e)); }
     }
 
     public async Task CancelAsync(string job, int attempt)
@@ -98,6 +114,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         if (pod is null || !IsPodOf(pod, dispatch)) return false;
         EnsureRunning();
         var tracked = _tracked.GetOrAdd(name, _ => new Tracked(dispatch, name, _time.GetUtcNow()));
+        tracked.ExistsSince ??= _time.GetUtcNow();
         Observe(tracked, pod); // already finished: reported now (after the worker's current turn)
         return true;
     }
@@ -120,6 +137,15 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         if (pod.Metadata?.Name is not { } name || !_tracked.TryGetValue(name, out var tracked)) return;
         if (type == WatchEventType.Deleted) Finish(tracked, PodOutcome.Of(pod) is { Succeeded: true } done ? done : PodOutcome.Gone(pod));
         else Observe(tracked, pod);
+    }
+
+    /// <summary>A pod that existed before a list was asked for and is not in it was deleted, even if the informer never
+    /// saw it (created and deleted while the watch was down).</summary>
+    void OnRelisted(IReadOnlySet<string> present, DateTimeOffset asked)
+    {
+        foreach (var tracked in _tracked.Values)
+            if (tracked.ExistsSince < asked && !present.Contains(tracked.Pod))
+                Finish(tracked, new PodOutcome(false, $"{PodOutcome.Deleted}: {tracked.Pod}"));
     }
 
     void Observe(Tracked tracked, V1Pod pod)
@@ -182,8 +208,10 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
                     var d = tracked.Dispatch;
                     beats.Add(_workers(d.Worker).Heartbeat(d.Job, d.Attempt));
                 }
-                try { await Task.WhenAll(beats); }
-                catch (Exception e) { _log.LogInformation("heartbeat failed: {Error}", e.Message); } // the next tick tries again
+                // A slow worker grain must not hold up the others' heartbeats: wait one interval at most.
+                try { await Task.WhenAll(beats).WaitAsync(_control.Value.HeartbeatInterval, _time, stop); }
+                catch (TimeoutException) { }
+                catch (Exception e) when (e is not OperationCanceledException) { _log.LogInformation("heartbeat failed: {Error}", e.Message); }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -194,7 +222,17 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
     async Task GiveUpPendingAsync(Tracked tracked, TimeSpan waited)
     {
         if (!_tracked.TryRemove(KeyValuePair.Create(tracked.Pod, tracked))) return;
-        await _api.DeletePodAsync(tracked.Pod, _options.DeleteGracePeriodSeconds, _stop.Token);
+        try
+        {
+            await _api.DeletePodAsync(tracked.Pod, _options.DeleteGracePeriodSeconds, _stop.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Reported only once it is surely gone, or it could start later while the job runs elsewhere.
+            _log.LogWarning("could not delete pod {Pod}, pending too long: {Error}; trying again", tracked.Pod, KubernetesApi.Describe(e));
+            _tracked.TryAdd(tracked.Pod, tracked);
+            return;
+        }
         var why = tracked.WaitingReason is { } reason ? $" ({reason})" : "";
         await ReportAsync(tracked, new PodOutcome(false, $"pod {tracked.Pod} still pending after {waited.TotalSeconds:0} s{why}"));
     }

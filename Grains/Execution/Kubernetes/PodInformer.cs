@@ -19,6 +19,8 @@ public sealed class PodInformer : IAsyncDisposable
 {
     readonly KubernetesApi _api;
     readonly Action<WatchEventType, V1Pod> _onChange;
+    readonly Action<IReadOnlySet<string>, DateTimeOffset> _onRelisted;
+    readonly TimeProvider _time;
     readonly ILogger _log;
     readonly ResiliencePipeline _reconnect;
     readonly ConcurrentDictionary<string, V1Pod> _pods = new();
@@ -27,10 +29,16 @@ public sealed class PodInformer : IAsyncDisposable
     Task? _running;
     string? _resourceVersion;
 
-    public PodInformer(KubernetesApi api, KubernetesExecutorOptions options, TimeProvider time, ILogger log, Action<WatchEventType, V1Pod> onChange)
+    /// <param name="onChange">Each change of a job pod, in order (also the differences a re-list finds).</param>
+    /// <param name="onRelisted">After each list: the names it held and when it was asked for. A pod created before
+    /// that time and missing from the list is gone, even if this informer never saw it.</param>
+    public PodInformer(KubernetesApi api, KubernetesExecutorOptions options, TimeProvider time, ILogger log,
+        Action<WatchEventType, V1Pod> onChange, Action<IReadOnlySet<string>, DateTimeOffset> onRelisted)
     {
         _api = api;
         _onChange = onChange;
+        _onRelisted = onRelisted;
+        _time = time;
         _log = log;
         _reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
@@ -58,9 +66,6 @@ public sealed class PodInformer : IAsyncDisposable
 
     /// <summary>The last state seen of a job pod, if it exists.</summary>
     public bool TryGet(string name, out V1Pod pod) => _pods.TryGetValue(name, out pod!);
-
-    /// <summary>Number of (re)lists so far: 1 after the first list, more after 410 Gone.</summary>
-    public int Lists { get; private set; }
 
     async Task RunAsync(CancellationToken stop)
     {
@@ -98,7 +103,7 @@ public sealed class PodInformer : IAsyncDisposable
                 if (type is WatchEventType.Bookmark || pod?.Metadata?.Name is not { } name) continue;
                 if (type == WatchEventType.Deleted) _pods.TryRemove(name, out _);
                 else _pods[name] = pod;
-                _onChange(type, pod);
+                Notify(type, pod);
             }
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
@@ -115,8 +120,8 @@ public sealed class PodInformer : IAsyncDisposable
 
     async Task RelistAsync(CancellationToken cancellationToken)
     {
+        var asked = _time.GetUtcNow();
         var list = await _api.ListPodsAsync(cancellationToken);
-        Lists++;
         var present = new HashSet<string>();
         foreach (var pod in list.Items)
         {
@@ -125,12 +130,20 @@ public sealed class PodInformer : IAsyncDisposable
             var known = _pods.TryGetValue(name, out var old);
             if (known && old!.Metadata.ResourceVersion == pod.Metadata.ResourceVersion) continue;
             _pods[name] = pod;
-            _onChange(known ? WatchEventType.Modified : WatchEventType.Added, pod);
+            Notify(known ? WatchEventType.Modified : WatchEventType.Added, pod);
         }
         foreach (var (name, old) in _pods)
             if (!present.Contains(name) && _pods.TryRemove(name, out _))
-                _onChange(WatchEventType.Deleted, old); // deleted while we were not watching
+                Notify(WatchEventType.Deleted, old); // deleted while we were not watching
         _resourceVersion = list.Metadata.ResourceVersion;
+        _onRelisted(present, asked);
+    }
+
+    /// <summary>Passes a change on; a failing handler must not make the informer skip past later changes.</summary>
+    void Notify(WatchEventType type, V1Pod pod)
+    {
+        try { _onChange(type, pod); }
+        catch (Exception e) { _log.LogError(e, "handling {Type} of pod {Pod} failed", type, pod.Metadata?.Name); }
     }
 
     public async ValueTask DisposeAsync()
