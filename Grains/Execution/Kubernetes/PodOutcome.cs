@@ -3,7 +3,9 @@ using k8s.Models;
 
 namespace SynergAI.Grains.Execution.Kubernetes;
 
-/// <summary>How an attempt's pod ended, read from its status: null while it is Pending or Running.</summary>
+/// <summary>How an attempt's pod ended, read from its status: null while it is Pending or Running (also while it is
+/// being deleted: its containers may still run until the grace period ends, so a deletion counts once the pod is gone
+/// or its containers have stopped — the job must not run again meanwhile).</summary>
 public sealed record PodOutcome(bool Succeeded, string? Error)
 {
     public const string Deleted = "pod deleted";
@@ -12,13 +14,11 @@ public sealed record PodOutcome(bool Succeeded, string? Error)
     {
         var phase = pod.Status?.Phase;
         if (phase == "Succeeded") return new PodOutcome(true, null);
-        // Being deleted by someone else: it will not finish its work, whatever its phase says meanwhile.
-        if (pod.Metadata?.DeletionTimestamp is not null) return Gone(pod);
-        if (phase == "Failed") return new PodOutcome(false, FailureOf(pod));
-        return null;
+        if (phase != "Failed") return null;
+        return new PodOutcome(false, pod.Metadata?.DeletionTimestamp is null ? FailureOf(pod) : $"{Gone(pod).Error} ({FailureOf(pod)})");
     }
 
-    /// <summary>The pod disappeared (or is being deleted) before it succeeded.</summary>
+    /// <summary>The pod disappeared before it succeeded.</summary>
     public static PodOutcome Gone(V1Pod pod) => new(false, $"{Deleted}: {pod.Metadata?.Name}");
 
     /// <summary>Which container failed and how (reason, exit code, message), else the pod's own reason (Evicted, OutOfcpu…).</summary>
