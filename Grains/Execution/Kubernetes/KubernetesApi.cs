@@ -114,7 +114,7 @@ public sealed class KubernetesApi : IDisposable
     };
 
     /// <summary>The server's Retry-After (seconds or a date), else null: the retry's own backoff.</summary>
-    static TimeSpan? RetryAfter(Exception? e, TimeProvider time)
+    internal static TimeSpan? RetryAfter(Exception? e, TimeProvider time)
     {
         if (e is not HttpOperationException { Response.Headers: { } headers }) return null;
         var value = headers.FirstOrDefault(h => string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();

@@ -49,6 +49,7 @@ public sealed class PodInformer : IAsyncDisposable
                 MaxDelay = options.WatchRetryMaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                DelayGenerator = args => ValueTask.FromResult(KubernetesApi.RetryAfter(args.Outcome.Exception, time)),
                 OnRetry = args =>
                 {
                     log.LogInformation("pod watch: {Error}; reconnecting in {Delay}", KubernetesApi.Describe(args.Outcome.Exception), args.RetryDelay);
@@ -94,6 +95,7 @@ public sealed class PodInformer : IAsyncDisposable
         if (_resourceVersion is null) await RelistAsync(cancellationToken);
         Exception? failure = null;
         var events = 0;
+        var opened = _time.GetUtcNow();
         try
         {
             await foreach (var (type, pod) in _api.WatchPodsAsync(_resourceVersion!, e => failure ??= e, cancellationToken))
@@ -116,7 +118,11 @@ public sealed class PodInformer : IAsyncDisposable
             throw new WatchExpiredException(failure);
         }
         if (failure is not null) throw new IOException($"pod watch reported an error after {events} event(s)", failure);
+        // A server that closes every watch at once must not be asked again at once, forever: back off as for a failure.
+        if (events == 0 && _time.GetUtcNow() - opened < QuickEnd) throw new IOException("pod watch ended at once without any event");
     }
+
+    static readonly TimeSpan QuickEnd = TimeSpan.FromSeconds(1);
 
     async Task RelistAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using k8s;
@@ -24,6 +23,7 @@ public sealed class FakeKubernetes : IAsyncDisposable
     readonly List<FakePod> _all = [];
     readonly List<(long Version, string Namespace, IDictionary<string, string> Labels, string Json)> _history = [];
     readonly List<Watch> _watches = [];
+    readonly List<string> _requests = [];
     long _version = 1000;
     long _oldestWatchable;
     int _throttle;
@@ -41,7 +41,6 @@ public sealed class FakeKubernetes : IAsyncDisposable
 
     /// <summary>Every request the fake answered (after throttling), e.g. <c>POST pods</c>, <c>WATCH pods</c>.</summary>
     public IReadOnlyList<string> Requests { get { lock (_gate) return [.. _requests]; } }
-    readonly List<string> _requests = [];
 
     public int Throttled { get; private set; }
 
@@ -224,12 +223,13 @@ public sealed class FakeKubernetes : IAsyncDisposable
 
     async Task WatchAsync(HttpContext context, string ns, Func<IDictionary<string, string>?, bool> selector)
     {
-        var from = long.TryParse(context.Request.Query["resourceVersion"], out var v) ? v : _version;
+        var asked = long.TryParse(context.Request.Query["resourceVersion"], out var v) ? v : (long?)null;
         var stream = Channel.CreateUnbounded<string>();
         var watch = new Watch(stream, ns, selector);
         lock (_gate)
         {
             _requests.Add("WATCH pods");
+            var from = asked ?? _version; // no version: changes from now on
             if (from < _oldestWatchable)
             {
                 if (GoneAsHttpStatus)
