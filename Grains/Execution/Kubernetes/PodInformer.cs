@@ -52,7 +52,9 @@ public sealed class PodInformer : IAsyncDisposable
                 DelayGenerator = args => ValueTask.FromResult(KubernetesApi.RetryAfter(args.Outcome.Exception, time)),
                 OnRetry = args =>
                 {
-                    log.LogInformation("pod watch: {Error}; reconnecting in {Delay}", KubernetesApi.Describe(args.Outcome.Exception), args.RetryDelay);
+                    // Transient trouble is routine; anything else (401, 403: RBAC, a wrong namespace) needs a person.
+                    var level = args.Outcome.Exception is HttpOperationException && !KubernetesApi.IsTransient(args.Outcome.Exception) ? LogLevel.Warning : LogLevel.Information;
+                    log.Log(level, "pod watch: {Error}; reconnecting in {Delay}", KubernetesApi.Describe(args.Outcome.Exception), args.RetryDelay);
                     return ValueTask.CompletedTask;
                 },
             })
