@@ -59,3 +59,27 @@ public class HostingTests
         Assert.Contains("SynergAI:Kubernetes:Engines:0:Image must not be empty (engine 'tf-resnet50')", e.Message);
     }
 }
+
+public class ApiServerTests
+{
+    [Fact]
+    public void Without_an_api_server_a_pod_or_a_kubeconfig_the_executor_says_what_to_set()
+    {
+        var before = Environment.GetEnvironmentVariable("KUBECONFIG");
+        Environment.SetEnvironmentVariable("KUBECONFIG", Path.Combine(Path.GetTempPath(), $"no-such-kubeconfig-{Guid.NewGuid():N}"));
+        try
+        {
+            // Not checkable in a pod (in-cluster configuration) or with a default kubeconfig (a developer's machine).
+            if (k8s.KubernetesClientConfiguration.IsInCluster() ||
+                File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config"))) return;
+            var e = Assert.Throws<InvalidOperationException>(() => new KubernetesApi(Options.Create(new KubernetesExecutorOptions()), TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesApi>.Instance));
+            Assert.Contains("no Kubernetes API server", e.Message);
+            Assert.Contains("SynergAI:Kubernetes:ApiServer", e.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KUBECONFIG", before);
+        }
+    }
+}

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using k8s;
 using k8s.Autorest;
+using k8s.Exceptions;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -137,9 +138,19 @@ public sealed class KubernetesApi : IDisposable
     static KubernetesClientConfiguration ClientConfiguration(KubernetesExecutorOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.ApiServer))
-            return KubernetesClientConfiguration.IsInCluster()
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+        {
+            if (KubernetesClientConfiguration.IsInCluster()) return KubernetesClientConfiguration.InClusterConfig();
+            try
+            {
+                return KubernetesClientConfiguration.BuildConfigFromConfigFile();
+            }
+            catch (Exception e) when (e is KubeConfigException or FileNotFoundException or IOException)
+            {
+                throw new InvalidOperationException(
+                    $"{KubernetesExecutorOptions.Section}: no Kubernetes API server: not running in a pod, and no usable kubeconfig ({e.Message}); " +
+                    $"set {KubernetesExecutorOptions.Section}:ApiServer or KUBECONFIG", e);
+            }
+        }
         var kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator).FirstOrDefault(File.Exists)
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
         return File.Exists(kubeconfig)
