@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynergAI.Grains.Execution;
+using SynergAI.Grains.Execution.Kubernetes;
 using SynergAI.Scheduling;
 using SynergAI.Scheduling.Formats;
 
@@ -12,13 +13,18 @@ namespace SynergAI.Grains;
 public static class Hosting
 {
     /// <summary>Adds the SynergAI control plane to a silo: settings from the <c>SynergAI</c> section (validated at start),
-    /// the simulated executor unless another <see cref="IJobExecutor"/> is registered, and a start-up task that registers
+    /// the executor chosen by <c>SynergAI:Executor</c> (simulated or kubernetes) unless another <see cref="IJobExecutor"/>
+    /// is registered already, and a start-up task that registers
     /// the testbed's workers. Grain storage named <see cref="StorageNames.Grains"/> must be added by the host.</summary>
     public static ISiloBuilder AddSynergAiControlPlane(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddOptions<SynergAiOptions>().Bind(configuration.GetSection(SynergAiOptions.Section)).ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SynergAiOptions>, SynergAiOptionsValidator>());
         silo.Services.TryAddSingleton(TimeProvider.System);
+        // An unknown executor name falls through to the simulated one here; the options validator stops start-up with it.
+        if (string.Equals(configuration.GetSection(SynergAiOptions.Section)[nameof(SynergAiOptions.Executor)]?.Trim(),
+                SynergAiOptions.KubernetesExecutor, StringComparison.OrdinalIgnoreCase))
+            silo.AddKubernetesExecutor(configuration);
         silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
         silo.Services.TryAddSingleton<IJobHistory, NoJobHistory>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();

@@ -9,6 +9,13 @@ public sealed class SynergAiOptions
 {
     public const string Section = "SynergAI";
 
+    public const string SimulatedExecutor = "simulated";
+    public const string KubernetesExecutor = "kubernetes";
+
+    /// <summary>What runs dispatched attempts: <c>simulated</c> (waits the estimated time; the default) or
+    /// <c>kubernetes</c> (one pod per attempt on the worker's node; settings in <c>SynergAI:Kubernetes</c>).</summary>
+    public string Executor { get; set; } = SimulatedExecutor;
+
     /// <summary>Testbed folder (workers.csv + profile.csv) registered at start-up; empty = the built-in reference testbed.</summary>
     public string? Testbed { get; set; }
 
@@ -31,7 +38,7 @@ public sealed class SynergAiOptions
     /// <summary>A running attempt with no heartbeat for this long (real time) is declared lost and its job requeued.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often (real time) the simulated executor sends a heartbeat for each running attempt.</summary>
+    /// <summary>How often (real time) the executor (simulated or Kubernetes) sends a heartbeat for each running attempt.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Simulated executor: run-time noise, a LogNormal(0, Noise) factor per job (0 = runs take their estimate).</summary>
@@ -52,6 +59,8 @@ public sealed class SynergAiOptionsValidator : IValidateOptions<SynergAiOptions>
         var problems = new List<string>();
         if (!PolicyCatalog.Names.Contains(o.Policy))
             problems.Add($"SynergAI:Policy '{o.Policy}' is not a policy; use one of {string.Join(", ", PolicyCatalog.Names)}");
+        if (o.Executor?.Trim().ToLowerInvariant() is not (SynergAiOptions.SimulatedExecutor or SynergAiOptions.KubernetesExecutor))
+            problems.Add($"SynergAI:Executor '{o.Executor}' is not an executor; use {SynergAiOptions.SimulatedExecutor} or {SynergAiOptions.KubernetesExecutor}");
         if (!double.IsFinite(o.TimeScale) || o.TimeScale <= 0) problems.Add($"SynergAI:TimeScale must be a positive number, got {o.TimeScale}");
         if (o.ReevaluationInterval <= TimeSpan.Zero) problems.Add($"SynergAI:ReevaluationInterval must be positive, got {o.ReevaluationInterval}");
         if (o.HeartbeatTimeout <= TimeSpan.Zero) problems.Add($"SynergAI:HeartbeatTimeout must be positive, got {o.HeartbeatTimeout}");

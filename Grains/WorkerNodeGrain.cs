@@ -148,6 +148,9 @@ public sealed class WorkerNodeGrain(
         {
             log.LogWarning(e, "executor could not start attempt {Attempt} of {Job} on {Worker}", dispatch.Attempt, dispatch.Job, Name);
             await BecomeFree();
+            // The pool learns why here (its own retry of this attempt, on ExecutorFailed, is then stale and ignored).
+            await GrainFactory.GetGrain<IQueueCoordinatorGrain>(dispatch.Pool).Requeue(dispatch.Job, dispatch.Attempt,
+                $"the executor could not start it on '{Name}': {e.Message}");
             return StartResult.ExecutorFailed;
         }
         _lastHeartbeat = time.GetUtcNow();
