@@ -103,4 +103,14 @@ public class BrokenManifestTests
         data["kubernetes.json"] = data["kubernetes.json"].Replace("\"Engine\": \"tf-resnet50\"", "\"Engine\": \"tf-resnet101\"", StringComparison.Ordinal);
         Assert.Contains(ControlPlaneChecks.Executor(k8s), p => p.Contains("no image for engine tf-resnet50"));
     }
+
+    [Fact]
+    public void A_placeholder_the_executor_does_not_know_is_caught()
+    {
+        var data = k8s.Get<V1ConfigMap>(ControlPlaneManifests.ExecutorConfigMap, ControlPlaneManifests.ControlPlaneNamespace).Data;
+        data["kubernetes.json"] = data["kubernetes.json"].Replace("{queries}", "{querys}", StringComparison.Ordinal);
+        var problems = ControlPlaneChecks.Executor(k8s).ToList();
+        Assert.Contains(problems, p => p.Contains("the executor rejects it") && p.Contains("querys"));
+        Assert.Contains(problems, p => p.Contains("must pass the job's query count"));
+    }
 }

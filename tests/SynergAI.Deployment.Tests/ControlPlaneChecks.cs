@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -302,6 +303,14 @@ internal static class ControlPlaneChecks
         }
         foreach (var engine in engines.Where(en => !images.Contains(en))) yield return $"{fileName}: Engines has no image for engine {engine}";
         if (!section.TryGetProperty("PowerModeImage", out var power) || string.IsNullOrWhiteSpace(power.GetString())) yield return $"{fileName}: no PowerModeImage";
+
+        // What the silo itself will say of it at start-up: bound and validated exactly as the executor's settings are.
+        var options = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build()
+            .GetSection("SynergAI:Kubernetes").Get<SynergAI.Grains.Execution.Kubernetes.KubernetesExecutorOptions>() ?? new();
+        foreach (var failure in new SynergAI.Grains.Execution.Kubernetes.KubernetesExecutorOptionsValidator().Validate(null, options).Failures ?? [])
+            yield return $"{fileName}: the executor rejects it: {failure}";
+        if (!options.Engines.All(en => en.Args.Concat(en.Command).Any(a => a.Contains("{queries}"))))
+            yield return $"{fileName}: every engine's Command or Args must pass the job's query count ({{queries}})";
     }
 
     static IReadOnlySet<string> CsvColumn(string csv, int column) =>
