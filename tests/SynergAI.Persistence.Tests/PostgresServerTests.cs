@@ -62,3 +62,17 @@ public sealed class PostgresServerTests
         return await command.ExecuteScalarAsync();
     }
 }
+
+public sealed class ConnectionPoolLimitTests
+{
+    [Fact]
+    public void A_silo_caps_its_pools_unless_the_connection_string_sets_a_size()
+    {
+        var capped = new Npgsql.NpgsqlConnectionStringBuilder(
+            Grains.Persistence.PostgresHosting.WithPoolLimit("Host=db;Database=synergai;Username=u;Password=p", 20));
+        Assert.Equal((20, "db", "synergai", "p"), (capped.MaxPoolSize, capped.Host, capped.Database, capped.Password));
+
+        var given = "Host=db;Database=synergai;maximum pool size=7";
+        Assert.Equal(given, Grains.Persistence.PostgresHosting.WithPoolLimit(given, 20));
+    }
+}

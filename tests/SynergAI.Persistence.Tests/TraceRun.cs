@@ -205,13 +205,16 @@ public sealed partial class TraceRun : IAsyncDisposable
         return host;
     }
 
-    /// <summary>How many silos the membership table holds as dead (status 6).</summary>
-    public async Task<long> DeadSilosAsync()
+    /// <summary>The membership table's rows as (silo port, status): 3 active, 6 dead.</summary>
+    public async Task<List<(int Port, int Status)>> MembershipAsync()
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 6", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand("SELECT port, status FROM orleansmembershiptable ORDER BY port", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(int, int)>();
+        while (await reader.ReadAsync()) rows.Add((reader.GetInt32(0), reader.GetInt32(1)));
+        return rows;
     }
 
     /// <summary>Polls the membership table until the silo on <paramref name="siloPort"/> is declared dead (status 6).</summary>
