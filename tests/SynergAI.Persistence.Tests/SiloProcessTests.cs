@@ -151,10 +151,5 @@ public sealed class SiloProcessTests(SiloProcessFixture fixture, ITestOutputHelp
         return dir?.FullName ?? throw new InvalidOperationException($"SynergAI.Orleans.sln not found above {AppContext.BaseDirectory}");
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => TestPorts.Next();
 }
