@@ -32,6 +32,9 @@ public static class SynergAiClientServiceCollectionExtensions
                 // Orleans' default minute.
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             }
+            // Every call of the SDK answers in milliseconds; a call stranded on a silo that died should fail (and be
+            // retried, when safe) well before Orleans' default 30 s.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = options.ClusterId;
