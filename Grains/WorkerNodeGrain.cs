@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using SynergAI.Grains.Execution;
 using SynergAI.Scheduling;
 
@@ -40,25 +42,19 @@ public sealed class WorkerNodeGrain(
         if (Node.Spec is not null) _dictionary = Dictionary(Node.Spec, Node.Profile);
         if (Node.Running is not { } running) return;
 
-        // Restored with a running attempt: this grain was elsewhere before (its silo died or stopped). Either the
-        // executor still runs the attempt, and it must keep heartbeating, or it ran in the lost silo and the job goes
-        // back to the queue now rather than after a heartbeat timeout.
-        if (await executor.ResumeAsync(running, cancellationToken))
-        {
-            WatchHeartbeats();
-            return;
-        }
-        log.LogWarning("attempt {Attempt} of {Job} on {Worker} was lost with its silo; requeueing it", running.Attempt, running.Job, Name);
-        try
-        {
-            await EndAttempt(running, succeeded: false, $"worker '{Name}' lost the attempt with its silo");
-        }
-        catch (Exception e)
-        {
-            // The worker is free (saved first); the coordinator's reconciliation requeues the job if this call failed.
-            log.LogWarning(e, "could not tell pool {Pool} that {Job} attempt {Attempt} was lost", running.Pool, running.Job, running.Attempt);
-        }
+        // Restored with a running attempt: this grain was elsewhere before. If this silo's executor runs the attempt
+        // (or re-attaches to it), it keeps heartbeating. If not, the run may still be alive in the silo where this grain
+        // was (the grain moved, but that silo did not die): its heartbeats arrive here within a few intervals. Only
+        // silence for ResumeGrace means the attempt died with its silo; requeueing earlier could run the job twice.
+        _resuming = !await executor.ResumeAsync(running, cancellationToken);
+        WatchHeartbeats();
     }
+
+    /// <summary>True while a restored attempt that this silo's executor does not run waits for a heartbeat.</summary>
+    bool _resuming;
+
+    TimeSpan ResumeGrace => options.Value.HeartbeatInterval * 3 < options.Value.HeartbeatTimeout
+        ? options.Value.HeartbeatInterval * 3 : options.Value.HeartbeatTimeout;
 
     public async Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool)
     {
@@ -161,7 +157,11 @@ public sealed class WorkerNodeGrain(
 
     public Task Heartbeat(string job, int attempt)
     {
-        if (Node.Running is { } running && running.Job == job && running.Attempt == attempt) _lastHeartbeat = time.GetUtcNow();
+        if (Node.Running is { } running && running.Job == job && running.Attempt == attempt)
+        {
+            _lastHeartbeat = time.GetUtcNow();
+            _resuming = false;
+        }
         return Task.CompletedTask;
     }
 
@@ -187,18 +187,37 @@ public sealed class WorkerNodeGrain(
     /// or fails it. Either way the worker is free again.</summary>
     async Task EndAttempt(Dispatch running, bool succeeded, string? error)
     {
-        await BecomeFree();
+        // A success is recorded by the job before this worker lets go of it: were the job's grain on a silo that just
+        // died, giving up here would run the job again. The calls are fenced by attempt, so repeating them is harmless.
         var coordinator = GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool);
-        if (succeeded) await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, Node.LastFreeAt!.Value, null);
-        else await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure");
-        await coordinator.WorkerFreed(Name, running.Job, running.Attempt);
+        var endedAt = time.GetUtcNow();
+        if (succeeded)
+            await UntilDelivered.ExecuteAsync(async _ => await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, endedAt, null));
+        await BecomeFree();
+        if (!succeeded)
+            await UntilDelivered.ExecuteAsync(async _ => await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure"));
+        await UntilDelivered.ExecuteAsync(async _ => await coordinator.WorkerFreed(Name, running.Job, running.Attempt));
     }
+
+    /// <summary>Retries a call to another grain for about 10 s: long enough for a silo's death to be declared and the
+    /// grain to come back on a survivor.</summary>
+    static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException)),
+            MaxRetryAttempts = 8,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            BackoffType = DelayBackoffType.Exponential,
+        })
+        .Build();
 
     async Task BecomeFree()
     {
         Node.Running = null;
         Node.LastFreeAt = time.GetUtcNow();
         _lastHeartbeat = null;
+        _resuming = false;
         _heartbeatCheck?.Dispose();
         _heartbeatCheck = null;
         await record.WriteStateAsync();
@@ -207,7 +226,7 @@ public sealed class WorkerNodeGrain(
     void WatchHeartbeats()
     {
         _lastHeartbeat ??= time.GetUtcNow();
-        var period = options.Value.HeartbeatTimeout / 4;
+        var period = options.Value.HeartbeatTimeout / 4 < options.Value.HeartbeatInterval ? options.Value.HeartbeatTimeout / 4 : options.Value.HeartbeatInterval;
         _heartbeatCheck ??= this.RegisterGrainTimer(CheckHeartbeat, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
     }
 
@@ -215,10 +234,11 @@ public sealed class WorkerNodeGrain(
     {
         if (Node.Running is not { } running || _lastHeartbeat is not { } last) return;
         var silent = time.GetUtcNow() - last;
-        if (silent < options.Value.HeartbeatTimeout) return;
-        log.LogWarning("attempt {Attempt} of {Job} on {Worker}: no heartbeat for {Silent}; requeueing it", running.Attempt, running.Job, Name, silent);
+        if (silent < (_resuming ? ResumeGrace : options.Value.HeartbeatTimeout)) return;
+        var why = _resuming ? "lost with its silo" : $"lost: no heartbeat for {silent.TotalSeconds:0.#} s";
+        log.LogWarning("attempt {Attempt} of {Job} on {Worker} {Why}; requeueing it", running.Attempt, running.Job, Name, why);
         await executor.CancelAsync(running.Job, running.Attempt); // make sure a late executor cannot run it twice
-        await EndAttempt(running, succeeded: false, $"worker '{Name}' lost: no heartbeat for {silent.TotalSeconds:0.#} s");
+        await EndAttempt(running, succeeded: false, $"worker '{Name}' {why}");
     }
 
     WorkerStatus Status() => new(Name, Node.Pool, Node.Spec,

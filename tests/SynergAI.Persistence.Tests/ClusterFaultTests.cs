@@ -43,10 +43,8 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
             var statuses = await run.WaitForAllAsync(trace, TimeSpan.FromMinutes(3));
             run.Say("every job finished");
 
-            Assert.All(statuses, s => Assert.True(s.State == JobState.Completed, $"{s.Id}: {s.State} ({s.Reason})"));
             var runs = run.Runs();
-            var repeated = TraceRun.AssertRanWithoutOverlap(trace, runs);
-            Assert.Equal(new Dictionary<string, long> { ["Completed"] = trace.Count }, await run.HistoryStatesAsync());
+            var repeated = await run.AssertEveryJobCompletedOnceAsync(trace, statuses, runs);
 
             // The restored queue keeps its order: jobs queued before the kill and still queued after it are in the
             // same relative order.
@@ -95,10 +93,8 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
             await submitting;
             var statuses = await run.WaitForAllAsync(trace, TimeSpan.FromMinutes(3));
 
-            Assert.All(statuses, s => Assert.True(s.State == JobState.Completed, $"{s.Id}: {s.State} ({s.Reason})"));
             var runs = run.Runs();
-            var repeated = TraceRun.AssertRanWithoutOverlap(trace, runs);
-            Assert.Equal(new Dictionary<string, long> { ["Completed"] = trace.Count }, await run.HistoryStatesAsync());
+            var repeated = await run.AssertEveryJobCompletedOnceAsync(trace, statuses, runs);
             var cutShort = runs.Count(r => before.Contains(r.Silo) && r.How != "succeeded");
             run.Say($"RESULT full restart: jobs {trace.Count}, silos stopped 3 of 3 and 3 started ({restartedAfter.TotalSeconds:0.0} s to ready), " +
                     $"runs cut short {cutShort} and re-run, jobs lost 0, duplicate concurrent runs 0, successful runs repeated {repeated}");
@@ -132,12 +128,10 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
             await submitting;
             var statuses = await run.WaitForAllAsync(trace, TimeSpan.FromMinutes(3));
 
-            Assert.All(statuses, s => Assert.True(s.State == JobState.Completed, $"{s.Id}: {s.State} ({s.Reason})"));
+            var repeated = await run.AssertEveryJobCompletedOnceAsync(trace, statuses, run.Runs());
             Assert.All(run.Silos, s => Assert.False(s.HasExited, $"silo {s.SiloPort} exited during the outage"));
             var members = await run.MembershipAsync();
             Assert.True(members.All(m => m.Status == 3), $"membership: {string.Join(", ", members)}");
-            var repeated = TraceRun.AssertRanWithoutOverlap(trace, run.Runs());
-            Assert.Equal(new Dictionary<string, long> { ["Completed"] = trace.Count }, await run.HistoryStatesAsync());
             var retries = run.Silos.Sum(s => s.Lines.Count(l => l.Contains("grain storage unavailable")));
             run.Say($"RESULT PostgreSQL restart: jobs {trace.Count}, outage {outage.TotalSeconds:0.0} s, storage retries {retries}, " +
                     $"silos lost 0, jobs lost 0, duplicate concurrent runs 0, successful runs repeated {repeated}");

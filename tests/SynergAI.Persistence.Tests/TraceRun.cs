@@ -150,6 +150,17 @@ public sealed partial class TraceRun : IAsyncDisposable
         return runs;
     }
 
+    /// <summary>What every fault test demands: each job Completed (its grain and its one history row) and its runs
+    /// never overlapping. Answers how many successful runs were repeated.</summary>
+    public async Task<int> AssertEveryJobCompletedOnceAsync(IReadOnlyList<TracedJob> trace, IReadOnlyList<JobStatus> statuses,
+        IReadOnlyList<ExecutorRun> runs)
+    {
+        Assert.All(statuses, s => Assert.True(s.State == JobState.Completed, $"{s.Id}: {s.State} ({s.Reason})"));
+        var repeated = AssertRanWithoutOverlap(trace, runs);
+        Assert.Equal(new Dictionary<string, long> { ["Completed"] = trace.Count }, await HistoryStatesAsync());
+        return repeated;
+    }
+
     /// <summary>Every job ran to success at least once and no two runs of one job overlapped in time. Answers how many
     /// successful runs were repeated: a run can succeed and die with its silo before the success is recorded, and
     /// then the job runs again (at-least-once execution; the job still completes once).</summary>
