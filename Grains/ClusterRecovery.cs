@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace SynergAI.Grains;
 
@@ -9,17 +7,12 @@ namespace SynergAI.Grains;
 /// Every silo watches the cluster's membership; when a silo is declared dead, it asks every pool's coordinator to
 /// <see cref="IQueueCoordinatorGrain.Recover"/>: that reactivates the grains the dead silo held (coordinator, workers)
 /// on the survivors and sends the attempts lost with it back to the queue. Nothing else would touch an idle pool
-/// whose running jobs all died. Each surviving silo asks; the coordinator's checks make repeats harmless.
+/// whose running jobs all died. Each surviving silo asks (retrying while calls may still be routed to the dead silo's
+/// activations); the coordinator's checks make repeats harmless.
 /// </summary>
 public sealed class ClusterRecovery(IClusterMembershipService membership, IGrainFactory grains, ControlPlaneReadiness readiness,
     ILogger<ClusterRecovery> log) : BackgroundService
 {
-    // Right after a death is declared, a call may still be routed to the dead silo's activations; a few retries
-    // reach the new ones.
-    static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 5, Delay = TimeSpan.FromMilliseconds(500), BackoffType = DelayBackoffType.Exponential })
-        .Build();
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ClusterMembershipSnapshot? previous = null;
@@ -42,10 +35,10 @@ public sealed class ClusterRecovery(IClusterMembershipService membership, IGrain
     {
         try
         {
-            var pools = await Retry.ExecuteAsync(async _ => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
+            var pools = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
             await Task.WhenAll(pools.Select(async pool =>
             {
-                var requeued = await Retry.ExecuteAsync(async _ => await grains.GetGrain<IQueueCoordinatorGrain>(pool).Recover(), cancellationToken);
+                var requeued = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IQueueCoordinatorGrain>(pool).Recover(), cancellationToken);
                 log.LogInformation("pool {Pool} recovered: {Requeued} lost attempt(s) queued again", pool, requeued);
             }));
         }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 using SynergAI.Grains.Execution;
 using SynergAI.Scheduling;
 
@@ -53,8 +51,7 @@ public sealed class WorkerNodeGrain(
     /// <summary>True while a restored attempt that this silo's executor does not run waits for a heartbeat.</summary>
     bool _resuming;
 
-    TimeSpan ResumeGrace => options.Value.HeartbeatInterval * 3 < options.Value.HeartbeatTimeout
-        ? options.Value.HeartbeatInterval * 3 : options.Value.HeartbeatTimeout;
+    TimeSpan ResumeGrace => GrainCalls.Shorter(options.Value.HeartbeatInterval * 3, options.Value.HeartbeatTimeout);
 
     public async Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool)
     {
@@ -192,25 +189,12 @@ public sealed class WorkerNodeGrain(
         var coordinator = GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool);
         var endedAt = time.GetUtcNow();
         if (succeeded)
-            await UntilDelivered.ExecuteAsync(async _ => await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, endedAt, null));
+            await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, endedAt, null));
         await BecomeFree();
         if (!succeeded)
-            await UntilDelivered.ExecuteAsync(async _ => await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure"));
-        await UntilDelivered.ExecuteAsync(async _ => await coordinator.WorkerFreed(Name, running.Job, running.Attempt));
+            await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure"));
+        await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await coordinator.WorkerFreed(Name, running.Job, running.Attempt));
     }
-
-    /// <summary>Retries a call to another grain for about 10 s: long enough for a silo's death to be declared and the
-    /// grain to come back on a survivor.</summary>
-    static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException)),
-            MaxRetryAttempts = 8,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(2),
-            BackoffType = DelayBackoffType.Exponential,
-        })
-        .Build();
 
     async Task BecomeFree()
     {
@@ -226,7 +210,7 @@ public sealed class WorkerNodeGrain(
     void WatchHeartbeats()
     {
         _lastHeartbeat ??= time.GetUtcNow();
-        var period = options.Value.HeartbeatTimeout / 4 < options.Value.HeartbeatInterval ? options.Value.HeartbeatTimeout / 4 : options.Value.HeartbeatInterval;
+        var period = GrainCalls.Shorter(options.Value.HeartbeatTimeout / 4, options.Value.HeartbeatInterval);
         _heartbeatCheck ??= this.RegisterGrainTimer(CheckHeartbeat, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
     }
 
