@@ -7,7 +7,7 @@ namespace SynergAI.Grains.Coordination;
 /// A pool's queue, its workers as the policy sees them, and its running attempts: the coordinator grain's state in
 /// plain C#, so that the grain only does I/O around it. Time is in the pool's model seconds, passed in.
 /// </summary>
-public sealed class PoolQueue(ISchedulingPolicy policy)
+public sealed partial class PoolQueue(ISchedulingPolicy policy)
 {
     /// <summary>A queued job: its spec, and once every worker has estimated it, the policy's view of it.</summary>
     public sealed class Entry(string id, JobSpec spec, DateTimeOffset submittedAt, int attempts)
