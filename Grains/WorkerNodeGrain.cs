@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Execution;
 using SynergAI.Scheduling;
 
@@ -76,40 +77,8 @@ public sealed class WorkerNodeGrain(
 
     public Task<WorkerStatus> GetStatus() => Task.FromResult(Status());
 
-    public Task<WorkerEstimates> Estimate(EstimateRequest request)
-    {
-        var entries = request.Queries.Length;
-        var result = new WorkerEstimates(Name, [], new int[entries], new double[entries], new int[entries], new double[entries]);
-        if (_dictionary is null || Node.Spec is null)
-        {
-            Array.Fill(result.OptimalConfig, -1);
-            Array.Fill(result.DefaultConfig, -1);
-            return Task.FromResult(result);
-        }
-
-        var configs = new List<string>();
-        int ConfigIndex(string config)
-        {
-            var i = configs.IndexOf(config);
-            if (i < 0) { configs.Add(config); i = configs.Count - 1; }
-            return i;
-        }
-        // Look each engine up once; then every entry is two multiply-adds.
-        var optimal = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Optimal(_dictionary.EngineIndex(e), 0) : null).ToArray();
-        var standard = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Default(_dictionary.EngineIndex(e), 0) : null).ToArray();
-        var optimalIndex = optimal.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
-        var defaultIndex = standard.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
-        for (var j = 0; j < entries; j++)
-        {
-            var engine = request.EngineOfEntry[j];
-            var q = request.Queries[j];
-            result.OptimalConfig[j] = optimalIndex[engine];
-            result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) ?? double.NaN;
-            result.DefaultConfig[j] = defaultIndex[engine];
-            result.DefaultSeconds[j] = standard[engine]?.EstimateSeconds(q) ?? double.NaN;
-        }
-        return Task.FromResult(result with { Configs = [.. configs] });
-    }
+    public Task<WorkerEstimates> Estimate(EstimateRequest request) =>
+        Task.FromResult(EstimateAnswers.Of(Name, Node.Spec is null ? null : _dictionary, 0, request));
 
     public async Task<StartResult> Start(Dispatch dispatch)
     {
