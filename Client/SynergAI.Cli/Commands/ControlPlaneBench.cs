@@ -14,7 +14,8 @@ namespace SynergAI.Cli.Commands;
 internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
 {
     readonly string _stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
-    readonly ConcurrentBag<string> _submitted = [];
+    /// <summary>The bench's job ids not cancelled yet.</summary>
+    readonly ConcurrentDictionary<string, byte> _submitted = new(StringComparer.Ordinal);
     readonly Testbed _kinds = ReferenceTestbed.Load();
     readonly Lock _say = new();
     readonly List<string> _failed = [];
@@ -162,7 +163,7 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
 
     async Task<JobStatus> SubmitAsync(JobSpec spec, string id, string pool, CancellationToken cancel)
     {
-        _submitted.Add(id);
+        _submitted.TryAdd(id, 0);
         return await client.SubmitAsync(spec, id, pool, cancel);
     }
 
@@ -292,21 +293,39 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
             await UntilAsync(pool, p => p.Queue.Count == queued, $"{queued:N0} jobs queued", patience, poll, cancel);
             Say($"  {queued:N0} jobs submitted in {seconds:0.0} s");
 
-            var warmUp = await client.ReevaluateAsync(pool, cancel);
-            Say($"  warm-up: {warmUp.QueuedJobs:N0} × {warmUp.Workers:N0}: estimates {warmUp.EstimateMilliseconds:0.0} ms + policy {warmUp.PolicyMilliseconds:0.0} ms");
+            await ReevaluateOnceAsync(pool, "warm-up: ", cancel);
             var times = new List<double>();
-            for (var i = 0; i < runs; i++)
-            {
-                var timing = await client.ReevaluateAsync(pool, cancel);
-                times.Add(timing.EstimateMilliseconds + timing.PolicyMilliseconds);
-                Say($"  {timing.QueuedJobs:N0} × {timing.Workers:N0}: estimates {timing.EstimateMilliseconds:0.0} ms + policy {timing.PolicyMilliseconds:0.0} ms");
-            }
+            for (var i = 0; i < runs; i++) times.Add(await ReevaluateOnceAsync(pool, "", cancel));
             times.Sort();
-            return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+            var median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+            if (double.IsPositiveInfinity(median))
+                throw new TimeoutException($"the median re-evaluation took longer than the SDK's call timeout ({timeouts(times)} of {runs} runs timed out)");
+            return median;
+
+            static int timeouts(List<double> times) => times.Count(double.IsPositiveInfinity);
         }
         finally
         {
             await CancelAsync(pool);
+        }
+    }
+
+    /// <summary>One full re-evaluation: its time (estimates + policy) in ms, or +∞ when the call timed out (the SDK's
+    /// calls time out after 10 s); then the bench waits until the pool answers again, so the next run starts on an idle
+    /// coordinator.</summary>
+    async Task<double> ReevaluateOnceAsync(string pool, string label, CancellationToken cancel)
+    {
+        try
+        {
+            var timing = await client.ReevaluateAsync(pool, cancel);
+            Say($"  {label}{timing.QueuedJobs:N0} × {timing.Workers:N0}: estimates {timing.EstimateMilliseconds:0.0} ms + policy {timing.PolicyMilliseconds:0.0} ms");
+            return timing.EstimateMilliseconds + timing.PolicyMilliseconds;
+        }
+        catch (TimeoutException) when (!cancel.IsCancellationRequested)
+        {
+            Say($"  {label}timed out (the SDK's call timeout): counted as longer than that");
+            await client.GetPoolAsync(pool, cancel); // queued behind the re-evaluation; the SDK retries it for up to 60 s
+            return double.PositiveInfinity;
         }
     }
 
@@ -425,12 +444,12 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
     async Task CancelAsync(string pool)
     {
         var prefix = pool + "-j";
-        await CancelIdsAsync([.. _submitted.Where(id => id.StartsWith(prefix, StringComparison.Ordinal))]);
+        await CancelIdsAsync([.. _submitted.Keys.Where(id => id.StartsWith(prefix, StringComparison.Ordinal))]);
     }
 
     public async Task CancelEverythingAsync()
     {
-        var ids = _submitted.Distinct().ToList();
+        var ids = _submitted.Keys.ToList();
         if (ids.Count == 0) return;
         Say($"cancelling the bench's {ids.Count:N0} jobs");
         await CancelIdsAsync(ids);
@@ -453,8 +472,12 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
                 using (Every(TimeSpan.FromSeconds(5), () => $"  {Volatile.Read(ref done):N0} of {left.Count:N0} cancelled"))
                     await Parallel.ForEachAsync(left, new ParallelOptions { MaxDegreeOfParallelism = 256, CancellationToken = limit.Token }, async (id, token) =>
                     {
-                        try { await client.CancelAsync(id, token); }
-                        catch (ArgumentException) { /* never got in */ }
+                        try
+                        {
+                            await client.CancelAsync(id, token);
+                            _submitted.TryRemove(id, out _);
+                        }
+                        catch (ArgumentException) { _submitted.TryRemove(id, out _); /* never got in */ }
                         catch (Exception) when (!token.IsCancellationRequested) { failed.Add(id); }
                         Interlocked.Increment(ref done);
                     });
