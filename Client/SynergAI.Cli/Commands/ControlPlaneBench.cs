@@ -90,7 +90,7 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
         var found = SiloProcesses.Find();
         var ours = gatewayPorts is { Count: > 0 } ? found.Where(f => gatewayPorts.Contains(f.GatewayPort)).ToList() : found;
         foreach (var f in found)
-            Say($"silo CPU: found silo process {f.Pid} (gateway port {f.GatewayPort}{(ours.Contains(f) ? "" : ", not one of --gateway's: left out")}): {Shorten(f.CommandLine)}");
+            Say($"silo CPU: found silo process {f.Pid} (gateway port {f.GatewayPort}{(ours.Contains(f) ? "" : ", not one of --gateway's: left out")}): {f.Program}");
         if (ours.Count == 0)
             Say(found.Count == 0
                 ? "silo CPU: n/a (no silo process on this machine; give --silo-pid PID)"
@@ -98,8 +98,6 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
         else Say($"silo CPU: measuring PIDs {string.Join(", ", ours.Select(f => f.Pid))}");
         return [.. ours.Select(f => f.Pid)];
     }
-
-    static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 
     static Dictionary<int, long>? CpuTicks(IReadOnlyList<int> pids)
     {

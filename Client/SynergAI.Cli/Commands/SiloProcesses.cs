@@ -12,8 +12,8 @@ internal static class SiloProcesses
     public static bool Supported => OperatingSystem.IsLinux() && Directory.Exists("/proc");
 
     /// <summary>A silo found in <c>/proc</c>: its PID, its gateway port (as far as its command line and environment
-    /// tell) and its command line.</summary>
-    public sealed record Found(int Pid, int GatewayPort, string CommandLine);
+    /// tell) and its program (without arguments, which may hold secrets).</summary>
+    public sealed record Found(int Pid, int GatewayPort, string Program);
 
     /// <summary>Processes whose command line runs the silo: the built <c>SynergAI.Silo</c> binary (which is also what
     /// <c>dotnet run --project Silo</c> starts as its child) or <c>dotnet SynergAI.Silo.dll</c>. Not the
@@ -36,7 +36,8 @@ internal static class SiloProcesses
                 continue; // gone, or not ours to read
             }
             if (!IsSilo(args)) continue;
-            found.Add(new Found(pid, GatewayPort(args, ProcessEnvironment(pid)), string.Join(' ', args)));
+            // The program only, never the arguments: they may hold a connection string with its password.
+            found.Add(new Found(pid, GatewayPort(args, ProcessEnvironment(pid)), args[0] == "dotnet" || args[0].EndsWith("/dotnet", StringComparison.Ordinal) ? $"{args[0]} {args[1]}" : args[0]));
         }
         return found;
     }
