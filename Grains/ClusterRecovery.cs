@@ -35,10 +35,10 @@ public sealed class ClusterRecovery(IClusterMembershipService membership, IGrain
     {
         try
         {
-            var pools = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
+            var pools = await GrainCalls.UntilDeliveredAsync(async () => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
             await Task.WhenAll(pools.Select(async pool =>
             {
-                var requeued = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IPoolDispatchGrain>(pool).Recover(), cancellationToken);
+                var requeued = await GrainCalls.UntilDeliveredAsync(async () => await grains.GetGrain<IPoolDispatchGrain>(pool).Recover(), cancellationToken);
                 log.LogInformation("pool {Pool} recovered: {Requeued} lost attempt(s) queued again", pool, requeued);
             }));
         }

@@ -121,7 +121,7 @@ public sealed class JobGrain(
         await Writer.WriteAsync();
         try
         {
-            await GrainCalls.UntilDelivered.ExecuteAsync(async _ =>
+            await GrainCalls.UntilDeliveredAsync(async () =>
                 await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts));
         }
         catch (ArgumentException e)

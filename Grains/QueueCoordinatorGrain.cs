@@ -34,6 +34,9 @@ public sealed class QueueCoordinatorGrain(
     /// <summary>Workers whose start failed because they could not be reached (their silo may be dead): left alone until
     /// the time given, doubling with each failure, so a round does not burn through its jobs on them.</summary>
     readonly Dictionary<string, (int Failures, DateTimeOffset Until)> _unreachable = new(StringComparer.Ordinal);
+    /// <summary>Jobs whose Start call is in flight: recovery leaves them to its answer (a worker that has not yet taken
+    /// the attempt would look as if it lost it, and the job would run twice).</summary>
+    readonly HashSet<string> _starting = new(StringComparer.Ordinal);
 
     string Pool => this.GetPrimaryKeyString();
     double Now => (time.GetUtcNow() - _epoch).TotalSeconds / _settings.TimeScale;
@@ -196,7 +199,8 @@ public sealed class QueueCoordinatorGrain(
     async Task<bool> RecoverAsync(PoolQueue.RunningAttempt believed)
     {
         var (job, attempt) = (believed.Entry.Id, believed.Attempt);
-        bool Current() => _book.RunningOf(job) is { } now && now.Attempt == attempt;
+        bool Current() => _book.RunningOf(job) is { } now && now.Attempt == attempt && !_starting.Contains(job);
+        if (!Current()) return false;
         try
         {
             var worker = await GrainFactory.GetGrain<IWorkerNodeGrain>(believed.Worker).GetStatus();
@@ -303,6 +307,7 @@ public sealed class QueueCoordinatorGrain(
             placement.Config, placement.EstimateSeconds, _settings.TimeScale, time.GetUtcNow(), placement.Reason);
         var worker = GrainFactory.GetGrain<IWorkerRuntimeGrain>(attempt.Worker);
         StartResult? result;
+        _starting.Add(entry.Id);
         try
         {
             result = await worker.Start(dispatch);
@@ -311,6 +316,10 @@ public sealed class QueueCoordinatorGrain(
         catch (Exception e)
         {
             result = await ReconcileAsync(dispatch, e);
+        }
+        finally
+        {
+            _starting.Remove(entry.Id);
         }
 
         switch (result)

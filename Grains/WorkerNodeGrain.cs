@@ -154,10 +154,10 @@ public sealed class WorkerNodeGrain(
     async Task EndAttempt(Dispatch running, bool succeeded, string? error)
     {
         var endedAt = time.GetUtcNow();
-        await GrainCalls.UntilDelivered.ExecuteAsync(async _ =>
+        await GrainCalls.UntilDeliveredAsync(async () =>
             await GrainFactory.GetGrain<IJobLifecycleGrain>(running.Job).OnAttemptEnded(running.Attempt, succeeded, endedAt, error));
         await BecomeFree();
-        await GrainCalls.UntilDelivered.ExecuteAsync(async _ =>
+        await GrainCalls.UntilDeliveredAsync(async () =>
             await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, running.Job, running.Attempt));
     }
 
