@@ -20,5 +20,5 @@ dotnet test tests/SynergAI.Persistence.Tests -c Release --no-build --filter "Ful
 status=${PIPESTATUS[0]}
 echo
 echo "---- RESULT lines ----"
-grep -o 'RESULT soak.*' "$log" || echo "(no RESULT lines: the test did not get that far; see $log)"
+grep -o 'RESULT soak.*' "$log" | awk '!seen[$0]++' | grep . || echo "(no RESULT lines: the test did not get that far; see $log)"
 exit "$status"
