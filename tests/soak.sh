@@ -4,7 +4,7 @@
 # every acknowledged job ended, Completed exactly once, nothing stuck, no worker ran two jobs at once.
 #   bash tests/soak.sh [SECONDS]
 # Environment: SYNERGAI_SOAK_SEED (repeat a run), SYNERGAI_SOAK_RATE (jobs/s, default 3),
-# SYNERGAI_SOAK_DRAIN_SECONDS (bounded drain wait, default 120). CI runs the same test at its 70 s default (tests/run.sh).
+# SYNERGAI_SOAK_DRAIN_SECONDS (bounded drain wait, default 120). CI runs the same test at its 75 s default (tests/run.sh).
 # Prints the test's RESULT lines at the end; the exit code is the test's.
 set -uo pipefail
 cd "$(dirname "$0")/.."

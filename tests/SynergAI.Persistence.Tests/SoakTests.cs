@@ -13,7 +13,7 @@ namespace SynergAI.Persistence.Tests;
 /// every acknowledged job ended, each Completed exactly once (one successful run, no two runs of a job overlapping),
 /// nothing left Queued, Dispatched or Running, and no worker running two jobs at once.
 /// Figures and verdicts are printed as <c>RESULT soak …</c> lines. Settings (environment): <c>SYNERGAI_SOAK_SECONDS</c>
-/// (load duration, default 70: 2-3 kills; <c>tests/soak.sh</c> runs 300), <c>SYNERGAI_SOAK_SEED</c> (kills and jobs;
+/// (load duration, default 75: 2-3 kills; <c>tests/soak.sh</c> runs 300), <c>SYNERGAI_SOAK_SEED</c> (kills and jobs;
 /// a new one each run by default, printed), <c>SYNERGAI_SOAK_RATE</c> (submissions a second, default 3),
 /// <c>SYNERGAI_SOAK_DRAIN_SECONDS</c> (the bounded wait for the cluster to drain, default 120).
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class SoakTests(SiloProcessFixture fixture, ITestOutputHelper outp
     [Fact]
     public async Task Three_silos_under_steady_load_with_one_killed_every_20_to_30_s_complete_every_acknowledged_job_once()
     {
-        var duration = TimeSpan.FromSeconds(Setting("SYNERGAI_SOAK_SECONDS", 70));
+        var duration = TimeSpan.FromSeconds(Setting("SYNERGAI_SOAK_SECONDS", 75));
         var seed = (int)Setting("SYNERGAI_SOAK_SEED", Random.Shared.Next(1, 1_000_000));
         var rate = Setting("SYNERGAI_SOAK_RATE", 3);
         var drainFor = TimeSpan.FromSeconds(Setting("SYNERGAI_SOAK_DRAIN_SECONDS", 120));
