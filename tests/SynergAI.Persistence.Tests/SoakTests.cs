@@ -282,9 +282,16 @@ public sealed class SoakTests(SiloProcessFixture fixture, ITestOutputHelper outp
     {
         var lines = run.Silos.SelectMany(s => s.Lines.Where(l => l.Contains(id, StringComparison.Ordinal)).Select(l => $"[{s.SiloPort}/{s.Pid}] {l}"))
             .OrderBy(l => l[(l.IndexOf(']') + 2)..], StringComparer.Ordinal).Take(40);
+        // What else the silos said (information and above) from a second before its first run to a second after its last.
+        var mine = byJob[id].ToList();
+        var around = mine.Count == 0 ? [] : run.Silos
+            .SelectMany(s => s.Lines.Where(l => !l.Contains("dbug:") && !l.Contains("Polly[")).Select(l => (Silo: s, Line: l, At: LogTime(l))))
+            .Where(x => x.At is { } at && at >= mine.Min(r => r.Started).AddSeconds(-1) && at <= mine.Max(r => r.Ended ?? r.Started).AddSeconds(1))
+            .OrderBy(x => x.At).Take(25).Select(x => $"[{x.Silo.SiloPort}/{x.Silo.Pid}] {(x.Line.Length > 400 ? x.Line[..400] + " …" : x.Line)}").ToList();
         run.Say($"--- {id} ---\n  SDK: {Describe(statuses.GetValueOrDefault(id))}\n  history: {Describe(history.GetValueOrDefault(id))}\n" +
-                $"  runs: {string.Join("; ", byJob[id].OrderBy(r => r.Started).Select(Describe))}\n" +
-                $"  kills: {string.Join("; ", kills.Select(k => $"{k.Silo} at {k.At:O}"))}\n  log:\n    {string.Join("\n    ", lines)}");
+                $"  runs: {string.Join("; ", mine.OrderBy(r => r.Started).Select(Describe))}\n" +
+                $"  kills: {string.Join("; ", kills.Select(k => $"{k.Silo} at {k.At:O}"))}\n  log lines naming it:\n    {string.Join("\n    ", lines)}\n" +
+                $"  other log lines around its runs:\n    {string.Join("\n    ", around)}");
     }
 
     static string Describe(JobStatus? s) => s is null ? "(no answer)"
@@ -297,6 +304,10 @@ public sealed class SoakTests(SiloProcessFixture fixture, ITestOutputHelper outp
 
     static string Describe(TraceRun.ExecutorRun r) =>
         $"{r.Job} attempt {r.Attempt} on {r.Worker ?? "?"} in {r.Silo} {r.Started:HH:mm:ss.fff}-{(r.Ended is { } e ? $"{e:HH:mm:ss.fff} {r.How}" : r.Silo.EndedAt is { } k ? $"(silo killed {k:HH:mm:ss.fff})" : "(open)")}";
+
+    static DateTimeOffset? LogTime(string line) =>
+        line.Length > 20 && line.IndexOf("+00:00", StringComparison.Ordinal) is > 0 and var end
+        && DateTimeOffset.TryParse(line[..(end + 6)], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : null;
 
     static string Seconds(TimeSpan? t) => t is { } v ? $"{v.TotalSeconds:0.0} s" : "-";
 
