@@ -8,13 +8,15 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
 
     public string Name => "srr";
 
+    public bool BindsOnArrival => true;
+
     public void OnArrival(QueuedJob job, SchedulingContext context)
     {
         var n = context.Workers.Count;
         for (var step = 0; step < n; step++)
         {
             var w = (_next + step) % n;
-            if (job.Defaults[w] is null) continue;
+            if (job.Defaults[context.Workers[w].Class] is null) continue;
             job.BoundWorker = w;
             _next = (w + 1) % n;
             return;
@@ -33,7 +35,7 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
                 job.WaitReason = $"waits for its worker '{context.Workers[job.BoundWorker].Worker.Name}'";
                 continue;
             }
-            var estimate = job.Defaults[job.BoundWorker]!.Value;
+            var estimate = job.Defaults[context.Workers[job.BoundWorker].Class]!.Value;
             placements.Add(new Placement(job, job.BoundWorker, estimate.Config, estimate.Seconds, "its turn on the worker it was bound to on arrival"));
             free[job.BoundWorker] = false;
         }
