@@ -74,12 +74,12 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     /// engines) have identical estimates: they form one class, asked once. Every queued job is estimated again.</summary>
     public void SetWorker(string name, IEnumerable<string> engines, double strength, string profileKey)
     {
-        Describe(name, new HashSet<string>(engines, StringComparer.Ordinal), strength, profileKey);
+        Record(name, new HashSet<string>(engines, StringComparer.Ordinal), strength, profileKey);
         InvalidateEstimates();
     }
 
     /// <summary>Records a worker's engines, strength and class; true when any of them changed.</summary>
-    bool Describe(string name, HashSet<string> engines, double strength, string profileKey)
+    bool Record(string name, HashSet<string> engines, double strength, string profileKey)
     {
         if (profileKey.Length == 0) profileKey = name;
         if (!_book.TryGetWorker(name, out var index))
@@ -107,22 +107,25 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
             _profileKeys[w.Index], w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))];
 
     /// <summary>Makes this pool's workers exactly those of <paramref name="workers"/> (a snapshot of the pool this one
-    /// replicates): unknown ones are appended, each takes the snapshot's engines, strength, class, and free or busy
+    /// replicates, which lists its workers at the indices it knows them by): unknown ones are appended, each takes the snapshot's engines, strength, class, and free or busy
     /// state with its times. Workers missing from the snapshot are no longer members. Queued jobs are estimated again
     /// only if the workers, their engines, strength or class changed.</summary>
     public void Apply(IReadOnlyList<WorkerSnapshot> workers)
     {
         var changed = false;
         var named = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var worker in workers)
+        for (var w = 0; w < workers.Count; w++)
         {
+            var worker = workers[w];
+            if (_book.TryGetWorker(worker.Name, out var known) ? known != w : w != _names.Count)
+                throw new InvalidOperationException($"worker '{worker.Name}' is at index {w} in the snapshot but not here: a replica only ever appends the workers it learns of");
             named.Add(worker.Name);
-            changed |= Describe(worker.Name, new HashSet<string>(worker.Engines, StringComparer.Ordinal), worker.Strength, worker.ProfileKey);
+            changed |= Record(worker.Name, new HashSet<string>(worker.Engines, StringComparer.Ordinal), worker.Strength, worker.ProfileKey);
             _book.SetState(Index(worker.Name), worker.RunningJob, worker.ExpectedFreeAt, worker.LastFreeAt);
         }
         foreach (var name in _names.Where(n => !named.Contains(n)).ToList())
         {
-            changed |= Describe(name, [], 0, _profileKeys[Index(name)]);
+            changed |= Record(name, [], 0, _profileKeys[Index(name)]);
             _book.SetState(Index(name), NotAMember, 0, _book.Workers[Index(name)].LastFreeAt);
         }
         if (changed) InvalidateEstimates();
@@ -140,7 +143,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public void Leave(string name, double now)
     {
         if (!_book.TryGetWorker(name, out var index)) return;
-        Describe(name, [], 0, _profileKeys[index]);
+        Record(name, [], 0, _profileKeys[index]);
         MarkBusy(name, NotAMember, now);
         InvalidateEstimates();
     }
@@ -152,9 +155,9 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public void InvalidateEstimates()
     {
         _kinds.Clear();
+        _book.ClearQueue();
         foreach (var entry in _queue)
         {
-            if (entry.Scheduled is { } job) _book.Remove(job);
             entry.Scheduled = null;
             entry.Unrunnable = false;
             _unestimated.Add(entry);

@@ -121,6 +121,9 @@ public sealed class PoolBook(ISchedulingPolicy policy)
         return true;
     }
 
+    /// <summary>Every queued job leaves the queue (the caller queues them again, say with new estimates).</summary>
+    public void ClearQueue() => _queue.Clear();
+
     /// <summary>One planning round: the policy's placements, applied — the jobs leave the queue, their workers are busy.</summary>
     public IReadOnlyList<Placement> Plan(double now)
     {
