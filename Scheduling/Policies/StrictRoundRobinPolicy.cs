@@ -5,6 +5,8 @@ namespace SynergAI.Scheduling.Policies;
 public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
 {
     int _next;
+    /// <summary>Each worker's wait reason, made once: a long queue would otherwise make a string per job per round.</summary>
+    readonly Dictionary<string, string> _waitReasons = new(StringComparer.Ordinal);
 
     public string Name => "srr";
 
@@ -32,7 +34,9 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
         {
             if (!free[job.BoundWorker])
             {
-                job.WaitReason = $"waits for its worker '{context.Workers[job.BoundWorker].Worker.Name}'";
+                var name = context.Workers[job.BoundWorker].Worker.Name;
+                if (!_waitReasons.TryGetValue(name, out var reason)) _waitReasons.Add(name, reason = $"waits for its worker '{name}'");
+                job.WaitReason = reason;
                 continue;
             }
             var estimate = job.Defaults[context.Workers[job.BoundWorker].Class]!.Value;
