@@ -66,7 +66,7 @@ internal static class BenchCommand
         return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate };
     }
 
-    /// <summary>The median over 5 rounds (after one to warm up) of one SynergAI round, in milliseconds. Each round
+    /// <summary>The median over 7 rounds (after 3 to warm up the JIT) of one SynergAI round, in milliseconds. Each round
     /// re-evaluates every job and binds the few free workers; placements are not applied, so every round is alike.</summary>
     static double Reevaluation(Testbed kinds, int jobCount, int workerCount)
     {
@@ -87,11 +87,11 @@ internal static class BenchCommand
 
         var policy = book.Policy;
         var times = new List<double>();
-        for (var round = 0; round < 6; round++)
+        for (var round = 0; round < 10; round++)
         {
             var clock = Stopwatch.StartNew();
             policy.Schedule(book.Context(now));
-            if (round > 0) times.Add(clock.Elapsed.TotalMilliseconds);
+            if (round >= 3) times.Add(clock.Elapsed.TotalMilliseconds);
         }
         times.Sort();
         return times[times.Count / 2];
