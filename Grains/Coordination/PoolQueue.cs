@@ -107,9 +107,10 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
             _profileKeys[w.Index], w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))];
 
     /// <summary>Makes this pool's workers exactly those of <paramref name="workers"/> (a snapshot of the pool this one
-    /// replicates, which lists its workers at the indices it knows them by): unknown ones are appended, each takes the snapshot's engines, strength, class, and free or busy
-    /// state with its times. Workers missing from the snapshot are no longer members. Queued jobs are estimated again
-    /// only if the workers, their engines, strength or class changed.</summary>
+    /// replicates, which lists its workers at the indices it knows them by): unknown ones are appended, each takes the
+    /// snapshot's engines, strength, class, and free or busy state with its times. Workers missing from the snapshot
+    /// are no longer members. Queued jobs are estimated again only if the workers, their engines, strength or class
+    /// changed.</summary>
     public void Apply(IReadOnlyList<WorkerSnapshot> workers)
     {
         var changed = false;

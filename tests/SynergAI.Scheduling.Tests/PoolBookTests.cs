@@ -207,6 +207,10 @@ public class PoolBookTests
         Assert.Equal(expected, replica.Plan(16).Select(p => (p.Job.Job.Id, p.Worker, p.Config)));
     }
 
+    [Fact]
+    public void OnlySrrAndSloMaelBindOnArrival() =>
+        Assert.Equal(["srr", "slo-mael"], PolicyCatalog.Names.Where(n => PolicyCatalog.Create(n).BindsOnArrival));
+
     // ------------------------------------------------------------------ classes in the dictionary and SynergAI
 
     [Fact]
