@@ -14,7 +14,8 @@ public sealed class CoordinatorRecord
 }
 
 [GenerateSerializer, Immutable, Alias("synergai.PoolWorkerRecord")]
-public sealed record PoolWorkerRecord([property: Id(0)] string Name, [property: Id(1)] string[] Engines, [property: Id(2)] double Strength);
+public sealed record PoolWorkerRecord([property: Id(0)] string Name, [property: Id(1)] string[] Engines, [property: Id(2)] double Strength,
+    [property: Id(3)] string? ProfileKey = null);
 
 [GenerateSerializer, Immutable, Alias("synergai.QueueEntryRecord")]
 public sealed record QueueEntryRecord(
