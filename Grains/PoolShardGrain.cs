@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
 using SynergAI.Grains.Coordination;
+using SynergAI.Scheduling.Pool;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Grains;
@@ -225,7 +226,7 @@ public sealed class PoolShardGrain(
         while (_book.PendingEstimates() is { } pending)
         {
             var answers = pending.Request is { } request
-                ? await Task.WhenAll(_book.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
+                ? await Task.WhenAll(pending.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
                 : [];
             _book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, _view.Now, ToModelSeconds);
         }

@@ -376,7 +376,7 @@ public sealed class QueueCoordinatorGrain(
         while (_book.PendingEstimates() is { } pending)
         {
             var answers = pending.Request is { } request
-                ? await Task.WhenAll(_book.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
+                ? await Task.WhenAll(pending.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
                 : [];
             _book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, Now, at => (at - _epoch).TotalSeconds / _settings.TimeScale);
         }

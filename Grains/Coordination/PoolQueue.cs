@@ -10,7 +10,7 @@ namespace SynergAI.Grains.Coordination;
 /// bound workers by name, and the workers' estimates (asked once per class of identical workers, cached per kind of
 /// job). Time is in the pool's model seconds, passed in.
 /// </summary>
-public sealed partial class PoolQueue(ISchedulingPolicy policy)
+public sealed class PoolQueue(ISchedulingPolicy policy)
 {
     /// <summary>A queued job: its spec, and once its workers have estimated it, the policy's view of it.</summary>
     public sealed class Entry(string id, JobSpec spec, DateTimeOffset submittedAt, int attempts)

@@ -23,8 +23,5 @@ public static class PoolSettingsRules
     /// <summary>The shard count a pool really uses: one for a policy that binds jobs to workers on arrival (it needs
     /// the whole queue then), else the pool's own, else the silo's default.</summary>
     public static PoolSettings Resolve(PoolSettings s, int defaultShards) =>
-        s with { Shards = BindsOnArrival(s.Policy) ? 1 : s.Shards > 0 ? s.Shards : defaultShards };
-
-    // INTERIM: until ISchedulingPolicy.BindsOnArrival lands with the scheduling core's change.
-    static bool BindsOnArrival(string policy) => policy is "srr" or "slo-mael";
+        s with { Shards = PolicyCatalog.Create(s.Policy).BindsOnArrival ? 1 : s.Shards > 0 ? s.Shards : defaultShards };
 }

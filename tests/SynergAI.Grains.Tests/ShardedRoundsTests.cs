@@ -85,7 +85,7 @@ public class ShardedRoundsTests
         {
             while (book.PendingEstimates() is { } pending)
             {
-                var answers = pending.Request is { } request ? book.Ask.Select(w => EstimateAnswers.Of(w, dictionary, index[w], request)).ToArray() : [];
+                var answers = pending.Request is { } request ? pending.Ask.Select(w => EstimateAnswers.Of(w, dictionary, index[w], request)).ToArray() : [];
                 book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, now, Model);
             }
         }
