@@ -68,6 +68,8 @@ public class PoolQueueTests
 
         Assert.Equal(["j1", "j2", "j3"], pool.Queue.Select(e => e.Id));
         Assert.All(pool.Queue, e => Assert.Equal(0, e.Attempts));
+        Assert.NotNull(pool.Queue[0].Scheduled); // estimates kept: only j3 is asked about
+        Assert.Equal(["j3"], pool.PendingEstimates()!.Value.Jobs.Select(e => e.Id));
         Assert.Empty(pool.Running);
         Assert.True(pool.HasFreeWorker);
         Estimate(pool, 0);
