@@ -385,6 +385,9 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
                 }
             Say($"  {acked:N0} of {total:N0} submissions acknowledged ({points.Count - 1:N0} from the kill on); {failures} failed after the SDK's retries{(firstFailure is null ? "" : $" (first: {firstFailure})")}");
             Say($"  longest gap between acknowledgements from the kill on: {stall:0.000} s, from {stallFrom - killedAt:0.00} s after the kill");
+            // A submission lost for good is not a stall: the cluster failed over badly (e.g. in-memory silos, whose
+            // state dies with them), and a gap between the survivors' acknowledgements would flatter it.
+            if (failures > 0) throw new InvalidOperationException($"{failures} submission(s) failed after the SDK's retries, first: {firstFailure}");
             return stall;
         }
         finally
