@@ -36,7 +36,7 @@ public sealed class JobGrain(
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{Id}': {problem}");
         if (Job.Spec is not null)
         {
-            if (Job.Spec == spec && Job.Pool == pool) return Status();
+            if (Job.Spec == spec && Job.Pool == pool) return await SubmittedAgainAsync();
             throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
                                         $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
         }
@@ -54,6 +54,21 @@ public sealed class JobGrain(
             throw;
         }
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
+        await Writer.WriteAsync();
+        return Status();
+    }
+
+    /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have
+    /// finished is done again before the job is acknowledged again — its shard holds it, its record and its history row
+    /// (through which a rebuilt shard finds it) are written. Each step is idempotent.</summary>
+    async Task<JobStatus> SubmittedAgainAsync()
+    {
+        if (Finished) return Status();
+        if (Job.State is JobState.Submitted or JobState.Queued)
+        {
+            await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts);
+            if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
+        }
         await Writer.WriteAsync();
         return Status();
     }

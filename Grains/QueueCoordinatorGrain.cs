@@ -42,7 +42,7 @@ public sealed class QueueCoordinatorGrain(
     double Now => (time.GetUtcNow() - _epoch).TotalSeconds / _settings.TimeScale;
     IEnumerable<IPoolShardGrain> Shards(int count) => Enumerable.Range(0, count).Select(i => GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(Pool, i)));
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var saved = record.State;
         var o = options.Value;
@@ -50,11 +50,12 @@ public sealed class QueueCoordinatorGrain(
         _epoch = saved.Settings is null ? time.GetUtcNow() : saved.Epoch;
         _book = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
         foreach (var worker in saved.Workers) _book.SetWorker(worker.Name, worker.Engines, worker.Strength, worker.ProfileKey);
-        await RestoreRunningAsync();
+        _restoring = true; // asked of the workers by the first round, so that no call waits on this activation meanwhile
         _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true });
         _tickRound = true;
         RequestRound(); // the shards' queues carry on
         if (saved.Workers.Count > 0) _ = AnnounceAsync();
+        return Task.CompletedTask;
 
         async Task AnnounceAsync()
         {
@@ -63,7 +64,10 @@ public sealed class QueueCoordinatorGrain(
         }
     }
 
-    /// <summary>What runs is each worker's own record: a new activation asks its members.</summary>
+    bool _restoring;
+
+    /// <summary>What runs is each worker's own record: a new activation asks its members (in its first round; a
+    /// worker on a silo that just died may take a while to answer).</summary>
     async Task RestoreRunningAsync()
     {
         var members = _book.Members;
@@ -125,11 +129,25 @@ public sealed class QueueCoordinatorGrain(
 
     /// <summary>Gives every shard the pool's workers and settings now, so that a submission right after a change is
     /// judged by it (an engine no worker runs any more is refused). Refreshes asked for during one share the next.</summary>
-    Task RefreshShardsAsync() => (_shardRefresh ??= new CoalescingWriter(() =>
+    async Task RefreshShardsAsync()
     {
-        var view = View();
-        return Task.WhenAll(Shards(_settings.Shards).Select(s => s.Refresh(view)));
-    })).WriteAsync();
+        try
+        {
+            await (_shardRefresh ??= new CoalescingWriter(() =>
+            {
+                var view = View();
+                return Task.WhenAll(Shards(_settings.Shards).Select(s => s.Refresh(view)));
+            })).WriteAsync().WaitAsync(ShardRefreshLimit);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            // A shard on a silo that just died: it gets the workers with the next round's proposal anyway.
+            log.LogWarning("pool {Pool}: not every shard took the new workers within {Limit} s ({Error}); the next round brings them",
+                Pool, ShardRefreshLimit.TotalSeconds, e.Message);
+        }
+    }
+
+    static readonly TimeSpan ShardRefreshLimit = TimeSpan.FromSeconds(2);
 
     CoalescingWriter? _shardRefresh;
 
@@ -263,6 +281,11 @@ public sealed class QueueCoordinatorGrain(
     /// proposals (with one shard it decides the same); the placements start; the rest go back to their shards.</summary>
     async Task<ReevaluationTiming> RoundAsync(bool reestimate)
     {
+        if (_restoring)
+        {
+            _restoring = false;
+            await RestoreRunningAsync();
+        }
         var view = View();
         var tick = _tickRound;
         _tickRound = false;

@@ -12,12 +12,28 @@ public sealed class PoolSettingsCache(IGrainFactory grains, TimeProvider time)
 
     public async Task<PoolSettings> GetAsync(string pool)
     {
-        var now = time.GetUtcNow();
-        if (_pools.TryGetValue(pool, out var known) && now - known.At < Freshness) return known.Settings;
+        if (!_pools.TryGetValue(pool, out var known)) return await FetchAsync(pool);
+        // A stale copy still routes: the dispatcher is asked in the background, so a dispatcher that is slow to answer
+        // (its silo just died) never holds up a submission.
+        if (time.GetUtcNow() - known.At >= Freshness && _refreshing.TryAdd(pool, true)) _ = RefreshAsync(pool);
+        return known.Settings;
+    }
+
+    async Task<PoolSettings> FetchAsync(string pool)
+    {
         var settings = await grains.GetGrain<IPoolDispatchGrain>(pool).GetSettings();
-        _pools[pool] = (settings, now);
+        _pools[pool] = (settings, time.GetUtcNow());
         return settings;
     }
+
+    async Task RefreshAsync(string pool)
+    {
+        try { await FetchAsync(pool); }
+        catch (Exception) { /* the copy stays; the next submission asks again */ }
+        finally { _refreshing.TryRemove(pool, out _); }
+    }
+
+    readonly ConcurrentDictionary<string, bool> _refreshing = new(StringComparer.Ordinal);
 
     /// <summary>The shard of <paramref name="job"/> under the pool's current settings.</summary>
     public async Task<IPoolShardGrain> ShardOfAsync(string pool, string job)
