@@ -295,7 +295,8 @@ public sealed class QueueCoordinatorGrain(
             return new ReevaluationTiming(_queued, members, 0, 0);
 
         var shards = Shards(_settings.Shards).ToArray();
-        var proposals = await Task.WhenAll(shards.Select(s => s.Propose(view, reestimate)));
+        var answers = await Task.WhenAll(shards.Select(s => ProposalOf(s, view, reestimate)));
+        var proposals = answers.Select(p => p ?? NoProposal).ToArray();
         _queued = proposals.Sum(p => p.Queued);
         var clock = Stopwatch.StartNew();
         var offered = proposals.SelectMany((p, shard) => p.Jobs.Select(job => (Shard: shard, Job: job))).ToList();
@@ -313,13 +314,40 @@ public sealed class QueueCoordinatorGrain(
             var left = await Task.WhenAll(placements.Select(p => StartAsync(p.Placement, p.Attempt)));
             for (var i = 0; i < placements.Count; i++)
                 if (!left[i]) returned.Add(placements[i].Attempt.Entry.Id);
-            await Task.WhenAll(offered.GroupBy(o => o.Shard).Select(g =>
-                shards[g.Key].Settle([.. g.Select(o => o.Job.Job).Where(returned.Contains)])));
+            await Task.WhenAll(offered.GroupBy(o => o.Shard).Select(async g =>
+            {
+                try { await shards[g.Key].Settle([.. g.Select(o => o.Job.Job).Where(returned.Contains)]); }
+                catch (Exception e) // its unsettled offer goes back to its queue when it next proposes
+                {
+                    log.LogWarning("pool {Pool}: shard {Shard} did not take back its offer ({Error})", Pool, g.Key, e.Message);
+                }
+            }));
             if (returned.Count < offered.Count) RequestRound(); // workers taken; the shards may hold more for the ones left
         }
         return new ReevaluationTiming(_queued, members, proposals.Max(p => p.EstimateMilliseconds),
             proposals.Max(p => p.PolicyMilliseconds) + clock.Elapsed.TotalMilliseconds);
     }
+
+    /// <summary>One shard's offer. A shard that does not answer in time (its silo just died, and calls to it wait until
+    /// the death is declared) holds up no round: its jobs wait for the next one, and its unsettled offer goes back to
+    /// its queue when it next proposes.</summary>
+    async Task<ShardProposal?> ProposalOf(IPoolShardGrain shard, PoolView view, bool reestimate)
+    {
+        try
+        {
+            var proposal = shard.Propose(view, reestimate);
+            return reestimate ? await proposal : await proposal.WaitAsync(ProposalLimit);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("pool {Pool}: shard {Shard} made no offer this round ({Error})", Pool, shard.GetPrimaryKeyString(), e.Message);
+            RequestRound();
+            return null;
+        }
+    }
+
+    static readonly TimeSpan ProposalLimit = TimeSpan.FromSeconds(3);
+    static readonly ShardProposal NoProposal = new([], 0, 0, 0);
 
     /// <summary>Starts one placement; true if the job left the queue (it started, or it no longer wants to run), false
     /// if it goes back to its shard unchanged, its attempt number not used up.</summary>
