@@ -10,6 +10,7 @@ namespace SynergAI.Grains;
 /// turns; the control plane's callbacks interleave with them and are fenced by attempt number and state, so they only
 /// ever move the job forward. A queued job sits in one shard of its pool's queue; the shard holds nothing durable.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement] // where the submission arrives: a client's gateway silo, or the calling grain's silo
 public sealed class JobGrain(
     [PersistentState("job", StorageNames.Grains)] IPersistentState<JobRecord> record,
     IJobHistory history,
