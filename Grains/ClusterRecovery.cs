@@ -5,7 +5,7 @@ namespace SynergAI.Grains;
 
 /// <summary>
 /// Every silo watches the cluster's membership; when a silo is declared dead, it asks every pool's coordinator to
-/// <see cref="IQueueCoordinatorGrain.Recover"/>: that reactivates the grains the dead silo held (coordinator, workers)
+/// <see cref="IPoolDispatchGrain.Recover"/>: that reactivates the grains the dead silo held (coordinator, workers)
 /// on the survivors and sends the attempts lost with it back to the queue. Nothing else would touch an idle pool
 /// whose running jobs all died. Each surviving silo asks (retrying while calls may still be routed to the dead silo's
 /// activations); the coordinator's checks make repeats harmless.
@@ -35,10 +35,10 @@ public sealed class ClusterRecovery(IClusterMembershipService membership, IGrain
     {
         try
         {
-            var pools = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
+            var pools = await GrainCalls.UntilDeliveredAsync(async () => await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List(), cancellationToken);
             await Task.WhenAll(pools.Select(async pool =>
             {
-                var requeued = await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await grains.GetGrain<IQueueCoordinatorGrain>(pool).Recover(), cancellationToken);
+                var requeued = await GrainCalls.UntilDeliveredAsync(async () => await grains.GetGrain<IPoolDispatchGrain>(pool).Recover(), cancellationToken);
                 log.LogInformation("pool {Pool} recovered: {Requeued} lost attempt(s) queued again", pool, requeued);
             }));
         }

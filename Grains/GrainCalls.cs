@@ -8,7 +8,7 @@ public static class GrainCalls
 {
     /// <summary>Retries a grain call for about 10 s: long enough for a dead silo to be declared dead and its grains to
     /// come back on a survivor. Bad input and refusals are answers, not outages, and are not retried.</summary>
-    public static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
+    static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException)),
@@ -18,6 +18,25 @@ public static class GrainCalls
             BackoffType = DelayBackoffType.Exponential,
         })
         .Build();
+
+    /// <summary>Makes <paramref name="call"/> until it is delivered (see <see cref="UntilDelivered"/>). Every retry
+    /// continues on the caller's scheduler: inside a grain, a retry that ran on a thread-pool thread could not reach the
+    /// grain factory ("activation access violation"), and the call would be lost.</summary>
+    public static async Task<T> UntilDeliveredAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true, cancellationToken);
+        try
+        {
+            return await UntilDelivered.ExecuteAsync(async _ => await call(), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    public static Task UntilDeliveredAsync(Func<Task> call, CancellationToken cancellationToken = default) =>
+        UntilDeliveredAsync(async () => { await call(); return true; }, cancellationToken);
 
     public static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Execution;
 using SynergAI.Grains.Execution.Kubernetes;
 using SynergAI.Scheduling;
@@ -26,7 +27,8 @@ public static class Hosting
                 SynergAiOptions.KubernetesExecutor, StringComparison.OrdinalIgnoreCase))
             silo.AddKubernetesExecutor(configuration);
         silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
-        silo.Services.TryAddSingleton<IJobHistory, NoJobHistory>();
+        silo.Services.TryAddSingleton<IJobHistory, InMemoryJobHistory>();
+        silo.Services.TryAddSingleton<PoolSettingsCache>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();
         silo.AddStartupTask<TestbedRegistration>();
         silo.Services.AddHostedService<ClusterRecovery>();

@@ -1,33 +1,23 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SynergAI.Grains.Coordination;
 
 namespace SynergAI.Grains;
 
-[GenerateSerializer, Alias("synergai.JobRecord")]
-public sealed class JobRecord
-{
-    [Id(0)] public JobSpec? Spec { get; set; }
-    [Id(1)] public string Pool { get; set; } = "";
-    [Id(2)] public JobState State { get; set; }
-    [Id(3)] public int Attempts { get; set; }
-    [Id(4)] public string? Worker { get; set; }
-    [Id(5)] public string? Config { get; set; }
-    [Id(6)] public DateTimeOffset SubmittedAt { get; set; }
-    [Id(7)] public DateTimeOffset? DispatchedAt { get; set; }
-    [Id(8)] public DateTimeOffset? StartedAt { get; set; }
-    [Id(9)] public DateTimeOffset? CompletedAt { get; set; }
-    [Id(10)] public string? Reason { get; set; }
-    [Id(11)] public double TimeScale { get; set; } = 1;
-}
-
 /// <summary>
-/// One job's spec and lifecycle. Submit and Cancel take turns; the control plane's callbacks interleave with them and
-/// are fenced by attempt number and state, so they only ever move the job forward.
+/// One job's spec and lifecycle, and the truth about it: Submitted → Queued → Dispatched → Running → Completed |
+/// Failed | Cancelled, with a failed attempt back to Queued until <c>SynergAI:MaxAttempts</c>. Submit and Cancel take
+/// turns; the control plane's callbacks interleave with them and are fenced by attempt number and state, so they only
+/// ever move the job forward. A queued job sits in one shard of its pool's queue; the shard holds nothing durable.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement] // where the submission arrives: a client's gateway silo, or the calling grain's silo
 public sealed class JobGrain(
     [PersistentState("job", StorageNames.Grains)] IPersistentState<JobRecord> record,
     IJobHistory history,
+    PoolSettingsCache pools,
+    IOptions<SynergAiOptions> options,
     TimeProvider time,
-    ILogger<JobGrain> log) : Grain, IJobGrain
+    ILogger<JobGrain> log) : Grain, IJobGrain, IJobLifecycleGrain
 {
     CoalescingWriter? _writer;
     CoalescingWriter Writer => _writer ??= new CoalescingWriter(async () =>
@@ -47,7 +37,7 @@ public sealed class JobGrain(
         if (spec.Problem() is { } problem) throw new ArgumentException($"job '{Id}': {problem}");
         if (Job.Spec is not null)
         {
-            if (Job.Spec == spec && Job.Pool == pool) return Status();
+            if (Job.Spec == spec && Job.Pool == pool) return await SubmittedAgainAsync();
             throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
                                         $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
         }
@@ -56,7 +46,7 @@ public sealed class JobGrain(
         record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
         try
         {
-            var settings = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Enqueue(Id, spec, submittedAt);
+            var settings = await (await pools.ShardOfAsync(pool, Id)).Enqueue(Id, spec, submittedAt, attempts: 0);
             Job.TimeScale = settings.TimeScale;
         }
         catch
@@ -65,6 +55,21 @@ public sealed class JobGrain(
             throw;
         }
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
+        await Writer.WriteAsync();
+        return Status();
+    }
+
+    /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have
+    /// finished is done again before the job is acknowledged again — its shard holds it, its record and its history row
+    /// (through which a rebuilt shard finds it) are written. Each step is idempotent.</summary>
+    async Task<JobStatus> SubmittedAgainAsync()
+    {
+        if (Finished) return Status();
+        if (Job.State is JobState.Submitted or JobState.Queued)
+        {
+            await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts);
+            if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
+        }
         await Writer.WriteAsync();
         return Status();
     }
@@ -82,10 +87,9 @@ public sealed class JobGrain(
         await Writer.WriteAsync();
 
         // A job being dispatched right now is declined by OnDispatched; one already on a worker is stopped there.
-        var removed = was is JobState.Submitted or JobState.Queued
-            && await GrainFactory.GetGrain<IQueueCoordinatorGrain>(Job.Pool).Remove(Id);
+        var removed = was is JobState.Submitted or JobState.Queued && await (await pools.ShardOfAsync(Job.Pool, Id)).Remove(Id);
         if (!removed && Job.Worker is { } worker && was is JobState.Dispatched or JobState.Running)
-            await GrainFactory.GetGrain<IWorkerNodeGrain>(worker).Cancel(Id, Job.Attempts);
+            await GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Cancel(Id, Job.Attempts);
         return Status();
     }
 
@@ -111,22 +115,45 @@ public sealed class JobGrain(
         await Writer.WriteAsync();
     }
 
-    public async Task OnFinished(int attempt, bool succeeded, DateTimeOffset at, string? error)
+    public async Task OnAttemptEnded(int attempt, bool succeeded, DateTimeOffset at, string? error)
     {
-        if (!IsCurrent(attempt)) return;
-        Job.State = succeeded ? JobState.Completed : JobState.Failed;
-        Job.CompletedAt = at;
-        if (error is not null) Job.Reason = error;
+        if (!IsCurrent(attempt) || Job.State is not (JobState.Dispatched or JobState.Running)) return;
+        if (succeeded)
+        {
+            Job.State = JobState.Completed;
+            Job.CompletedAt = at;
+            await Writer.WriteAsync();
+            return;
+        }
+        Job.Failures++;
+        error ??= "the executor reported a failure";
+        if (Job.Failures >= options.Value.MaxAttempts)
+        {
+            await FailAsync(at, $"failed {Job.Failures} attempt(s), the maximum; last: {error}");
+            return;
+        }
+        Job.State = JobState.Queued;
+        Job.Reason = $"attempt {attempt} failed ({error}); queued again";
         await Writer.WriteAsync();
-        log.LogDebug("job {Job} attempt {Attempt} {State}", Id, attempt, Job.State);
+        try
+        {
+            await GrainCalls.UntilDeliveredAsync(async () =>
+                await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts));
+        }
+        catch (ArgumentException e)
+        {
+            await FailAsync(time.GetUtcNow(), $"attempt {attempt} failed ({error}) and it cannot be queued again: {e.Message}");
+        }
+        // Any other failure leaves it Queued in its record: the shard's anti-entropy sweep takes it back.
     }
 
-    public async Task OnRequeued(int attempt, string reason)
+    async Task FailAsync(DateTimeOffset at, string reason)
     {
-        if (!IsCurrent(attempt)) return;
-        Job.State = JobState.Queued;
-        Job.Reason = $"attempt {attempt} failed ({reason}); queued again";
+        Job.State = JobState.Failed;
+        Job.CompletedAt = at;
+        Job.Reason = reason;
         await Writer.WriteAsync();
+        log.LogInformation("job {Job} failed: {Reason}", Id, reason);
     }
 
     bool IsCurrent(int attempt) => Job.Spec is not null && !Finished && attempt == Job.Attempts;

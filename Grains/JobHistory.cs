@@ -6,26 +6,40 @@ using SynergAI.Grains.Persistence;
 namespace SynergAI.Grains;
 
 /// <summary>
-/// Each job's latest status, kept where people can query it after the job's grain is gone, and where a pool's
-/// coordinator finds the jobs it must hold: a submission is acknowledged only once its row says Queued, so a
-/// coordinator that lost arrivals not yet in its own saved queue (its silo died) takes them back from here.
+/// Each job's latest status, kept where people can query it after the job's grain is gone, and the index through which
+/// a pool's shards find the jobs they must hold: a submission is acknowledged only once its row says Queued, so a shard
+/// rebuilt on another silo (its silo died) takes its waiting jobs back from here, and its anti-entropy sweep finds the
+/// attempts recorded on workers that do not run them.
 /// </summary>
 public interface IJobHistory
 {
     /// <summary>Records the job's status; throws if it cannot (after retrying transient errors).</summary>
     Task RecordAsync(JobStatus status);
 
-    /// <summary>The pool's jobs whose last recorded state is Submitted or Queued, oldest submission first.</summary>
-    Task<IReadOnlyList<JobHistoryRow>> WaitingAsync(string pool);
+    /// <summary>The pool's jobs whose last recorded state is Submitted, Queued, Dispatched or Running, oldest
+    /// submission first.</summary>
+    Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool);
 }
 
-/// <summary>The embedded default (in-memory storage, which does not outlive its silo anyway): no history beyond the
-/// pool's recent jobs.</summary>
-public sealed class NoJobHistory : IJobHistory
+/// <summary>The embedded default (in-memory storage, which does not outlive its silo anyway): the unfinished jobs
+/// recorded on this silo, so that a shard deactivated and activated again here rebuilds its queue. Finished jobs are
+/// dropped, so it holds no more than the work in flight.</summary>
+public sealed class InMemoryJobHistory : IJobHistory
 {
-    public Task RecordAsync(JobStatus status) => Task.CompletedTask;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, JobStatus> _unfinished = new(StringComparer.Ordinal);
 
-    public Task<IReadOnlyList<JobHistoryRow>> WaitingAsync(string pool) => Task.FromResult<IReadOnlyList<JobHistoryRow>>([]);
+    public Task RecordAsync(JobStatus status)
+    {
+        if (status.IsFinished) _unfinished.TryRemove(status.Id, out _);
+        else _unfinished.AddOrUpdate(status.Id, status, (_, known) => known.Attempts > status.Attempts ? known : status);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) => Task.FromResult<IReadOnlyList<JobHistoryRow>>(
+        [.. _unfinished.Values.Where(s => s.Pool == pool).OrderBy(s => s.SubmittedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Select(Row)]);
+
+    static JobHistoryRow Row(JobStatus s) => new(s.Id, s.Pool, s.Spec.Engine, s.Spec.Queries, s.Spec.QosSeconds, s.State, s.Worker,
+        s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason);
 }
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at
@@ -37,6 +51,6 @@ public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<
     public async Task RecordAsync(JobStatus status) =>
         await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, status, token));
 
-    public async Task<IReadOnlyList<JobHistoryRow>> WaitingAsync(string pool) =>
-        await _retry.ExecuteAsync(async token => await PostgresJobHistory.WaitingAsync(dataSource, pool, token));
+    public async Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) =>
+        await _retry.ExecuteAsync(async token => await PostgresJobHistory.UnfinishedAsync(dataSource, pool, token));
 }

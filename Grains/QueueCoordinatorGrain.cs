@@ -8,55 +8,53 @@ using SynergAI.Scheduling.Policies;
 namespace SynergAI.Grains;
 
 /// <summary>
-/// A pool's queue and dispatch loop, a thin shell around <see cref="PoolQueue"/> and the scheduling core's policy.
-/// It re-evaluates on every arrival, completion and grain-timer tick. Reentrant so that no call cycle through it can
-/// deadlock; its turns only change memory: rounds run one at a time (a request during a round runs one more), and the
-/// only awaits are the workers' estimates and starts, never a job's execution.
+/// A pool's dispatcher: its settings, its workers (free or busy) and the rounds that match free workers with jobs.
+/// Arrivals never come here: they go to the pool's shards (<see cref="PoolShardGrain"/>). A round gives every shard the
+/// workers' state; each runs the pool's policy on its own queue and offers the jobs it would place; the dispatcher runs
+/// the policy again on the offered jobs (so decisions stay global), starts the placements on the workers and returns
+/// the rest. Reentrant so that no call cycle through it can deadlock; rounds run one at a time.
+/// See docs/control-plane.md.
 /// </summary>
 [Reentrant]
 public sealed class QueueCoordinatorGrain(
-    [PersistentState("queue-coordinator", StorageNames.Grains)] IPersistentState<CoordinatorRecord> record,
+    [PersistentState("pool", StorageNames.Grains)] IPersistentState<PoolRecord> record,
     IOptions<SynergAiOptions> options,
-    IJobHistory history,
     TimeProvider time,
-    ILogger<QueueCoordinatorGrain> log) : Grain, IQueueCoordinatorGrain
+    ILogger<QueueCoordinatorGrain> log) : Grain, IQueueCoordinatorGrain, IPoolDispatchGrain
 {
-    PoolQueue _pool = null!;
+    PoolQueue _book = null!;
     PoolSettings _settings = null!;
     DateTimeOffset _epoch;
-    CoalescingWriter _writer = null!;
     IGrainTimer? _timer;
-    readonly Queue<string> _recent = new();
-    bool _roundRunning;
-    bool _roundAgain;
+    readonly SemaphoreSlim _rounds = new(1, 1);
+    bool _roundWaiting;
     bool _tickRound;
-    bool _saveScheduled;
+    /// <summary>Jobs each shard held at the latest round: the pool is idle when they and the running attempts are none.</summary>
+    int _queued;
+    /// <summary>Workers whose start failed because they could not be reached (their silo may be dead): left alone until
+    /// the time given, doubling with each failure, so a round does not burn through its jobs on them.</summary>
+    readonly Dictionary<string, (int Failures, DateTimeOffset Until)> _unreachable = new(StringComparer.Ordinal);
+    /// <summary>Jobs whose Start call is in flight: recovery leaves them to its answer (a worker that has not yet taken
+    /// the attempt would look as if it lost it, and the job would run twice).</summary>
+    readonly HashSet<string> _starting = new(StringComparer.Ordinal);
 
     string Pool => this.GetPrimaryKeyString();
-    double Now => ToModelSeconds(time.GetUtcNow());
-    double ToModelSeconds(DateTimeOffset at) => (at - _epoch).TotalSeconds / _settings.TimeScale;
+    double Now => (time.GetUtcNow() - _epoch).TotalSeconds / _settings.TimeScale;
+    IEnumerable<IPoolShardGrain> Shards(int count) => Enumerable.Range(0, count).Select(i => GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(Pool, i)));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var saved = record.State;
         var o = options.Value;
-        _settings = saved.Settings ?? new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval);
+        _settings = saved.Settings ?? PoolSettingsRules.Resolve(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval), o.Shards);
         _epoch = saved.Settings is null ? time.GetUtcNow() : saved.Epoch;
-        _pool = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
-        foreach (var worker in saved.Workers) _pool.SetWorker(worker.Name, worker.Engines, worker.Strength);
-        foreach (var entry in saved.Queue) _pool.Enqueue(entry.ToEntry());
-        foreach (var running in saved.Running) _pool.RestoreRunning(running.Entry.ToEntry(), running.Worker, running.Attempt, Now);
-        foreach (var job in saved.Recent) _recent.Enqueue(job);
-        _writer = new CoalescingWriter(() =>
-        {
-            record.State = Snapshot();
-            return record.WriteStateAsync();
-        });
+        _book = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
+        foreach (var worker in saved.Workers) _book.SetWorker(worker.Name, worker.Engines, worker.Strength, worker.ProfileKey);
+        _restoring = true; // asked of the workers by the first round, so that no call waits on this activation meanwhile
         _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_settings.ReevaluationInterval, _settings.ReevaluationInterval) { Interleave = true });
-        RequestRound(); // a restored queue carries on
-        log.LogInformation("pool {Pool} activated: {Queued} queued and {Running} running job(s) restored", Pool, saved.Queue.Count, saved.Running.Count);
-        _ = AnnounceAsync();
-        _ = Recover(); // the attempts it believes run may have died with a silo, and arrivals after its last save be missing
+        _tickRound = true;
+        RequestRound(); // the shards' queues carry on
+        if (saved.Workers.Count > 0) _ = AnnounceAsync();
         return Task.CompletedTask;
 
         async Task AnnounceAsync()
@@ -66,183 +64,172 @@ public sealed class QueueCoordinatorGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_saveScheduled) await _writer.WriteAsync(); // a change not yet saved
-    }
+    bool _restoring;
 
-    public Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt)
+    /// <summary>What runs is each worker's own record: a new activation asks its members (in its first round; a
+    /// worker on a silo that just died may take a while to answer).</summary>
+    async Task RestoreRunningAsync()
     {
-        if (spec.Problem() is { } problem) throw new ArgumentException($"job '{job}': {problem}");
-        if (_pool.Contains(job)) return Task.FromResult(_settings);
-        if (!_pool.CanRun(spec.Engine))
+        var members = _book.Members;
+        var statuses = await Task.WhenAll(members.Select(async w =>
         {
-            var engines = _pool.Engines.ToList();
-            throw new ArgumentException(engines.Count == 0
-                ? $"pool '{Pool}' has no workers yet, so nothing can run engine '{spec.Engine}'"
-                : $"no worker in pool '{Pool}' can run engine '{spec.Engine}'; known engines: {string.Join(", ", engines)}");
-        }
-        _pool.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts: 0));
-        Remember(job);
-        RequestRound();
-        SaveSoon(); // an arrival lost with this silo before the save is taken back from the job history
-        return Task.FromResult(_settings);
-    }
-
-    public async Task<bool> Remove(string job)
-    {
-        if (!_pool.Remove(job)) return false;
-        await _writer.WriteAsync();
-        return true;
-    }
-
-    public async Task Requeue(string job, int failedAttempt, string reason)
-    {
-        if (_pool.RunningOf(job) is not { } running || running.Attempt != failedAttempt) return; // stale
-        var jobGrain = GrainFactory.GetGrain<IJobGrain>(job);
-        if (running.Entry.Failures + 1 >= options.Value.MaxAttempts)
+            try { return await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus(); }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "pool {Pool}: worker {Worker} did not say what it runs; counted free until it answers", Pool, w);
+                return null;
+            }
+        }));
+        foreach (var status in statuses)
         {
-            _pool.Forget(job, failedAttempt);
-            await _writer.WriteAsync();
-            await jobGrain.OnFinished(failedAttempt, false, time.GetUtcNow(),
-                $"failed {running.Entry.Failures + 1} attempt(s), the maximum; last: {reason}");
-            return;
+            if (status?.RunningJob is not { } job) continue;
+            if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
+            else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
         }
-        _pool.Retry(job, failedAttempt);
+    }
+
+    /// <summary>The dispatcher needs of a running attempt only its job and number: the job's record holds its spec.</summary>
+    static readonly JobSpec RunningSpec = new("(running)", 1, 1);
+
+    public Task<PoolSettings> GetSettings() => Task.FromResult(_settings);
+
+    public Task<PoolView> GetView() => Task.FromResult(View());
+
+    public Task ShardHasWork()
+    {
         RequestRound();
-        await _writer.WriteAsync();
-        await jobGrain.OnRequeued(failedAttempt, reason);
+        return Task.CompletedTask;
     }
 
     public Task WorkerFreed(string worker, string job, int attempt)
     {
-        _pool.Forget(job, attempt);
-        _pool.MarkFree(worker, job, Now);
+        _book.Forget(job, attempt);
+        _book.MarkFree(worker, job, Now);
         RequestRound();
-        SaveSoon();
         return Task.CompletedTask;
     }
 
-    public async Task WorkerRegistered(string worker, string[] engines, double strength)
+    public async Task WorkerRegistered(string worker, string[] engines, double strength, string profileKey)
     {
-        _pool.SetWorker(worker, engines, strength);
-        _pool.MarkFree(worker, PoolQueue.NotAMember, Now);
+        _book.SetWorker(worker, engines, strength, profileKey);
+        _book.MarkFree(worker, PoolQueue.NotAMember, Now);
+        _unreachable.Remove(worker);
+        await SaveAsync();
+        await RefreshShardsAsync();
         RequestRound();
-        await _writer.WriteAsync();
     }
 
     public async Task WorkerLeft(string worker)
     {
-        _pool.Leave(worker, Now);
+        _book.Leave(worker, Now);
+        await SaveAsync();
+        await RefreshShardsAsync();
         RequestRound();
-        await _writer.WriteAsync();
     }
 
-    public Task<PoolStatus> GetStatus() => Task.FromResult(new PoolStatus(Pool, _settings, _pool.Members, [.. _pool.Engines],
-        [.. _pool.Queue.Select(e => new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN,
-            e.Scheduled?.AcceptableWorkers ?? 0, e.Scheduled?.WaitReason ?? (e.Unrunnable ? "no worker can run the engine" : "being estimated")))],
-        _pool.Running.Count));
+    /// <summary>Gives every shard the pool's workers and settings now, so that a submission right after a change is
+    /// judged by it (an engine no worker runs any more is refused). Refreshes asked for during one share the next.</summary>
+    async Task RefreshShardsAsync()
+    {
+        try
+        {
+            await (_shardRefresh ??= new CoalescingWriter(() =>
+            {
+                var view = View();
+                return Task.WhenAll(Shards(_settings.Shards).Select(s => s.Refresh(view)));
+            })).WriteAsync().WaitAsync(ShardRefreshLimit);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            // A shard on a silo that just died: it gets the workers with the next round's proposal anyway.
+            log.LogWarning("pool {Pool}: not every shard took the new workers within {Limit} s ({Error}); the next round brings them",
+                Pool, ShardRefreshLimit.TotalSeconds, e.Message);
+        }
+    }
 
-    public Task<IReadOnlyList<string>> ListJobs() => Task.FromResult<IReadOnlyList<string>>(
-        [.. _pool.Queue.Select(e => e.Id).Concat(_pool.Running.Select(r => r.Entry.Id)).Concat(_recent).Distinct()]);
+    static readonly TimeSpan ShardRefreshLimit = TimeSpan.FromSeconds(2);
+
+    CoalescingWriter? _shardRefresh;
+
+    public async Task<PoolStatus> GetStatus()
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        var queue = queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal)
+            .Select(j => j.First).ToList();
+        return new PoolStatus(Pool, _settings, _book.Members, [.. _book.Engines], queue, _book.Running.Count);
+    }
+
+    public async Task<IReadOnlyList<string>> ListJobs()
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return [.. queues.SelectMany(q => q.Jobs.Select(j => j.Job)).Concat(_book.Running.Select(r => r.Entry.Id))
+            .Concat(queues.SelectMany(q => q.Recent)).Distinct()];
+    }
 
     public async Task<PoolSettings> Configure(PoolSettings settings)
     {
-        if (!PolicyCatalog.Names.Contains(settings.Policy))
-            throw new ArgumentException($"unknown policy '{settings.Policy}'; known: {string.Join(", ", PolicyCatalog.Names)}");
-        if (!double.IsFinite(settings.TimeScale) || settings.TimeScale <= 0) throw new ArgumentException($"time scale must be a positive number, got {settings.TimeScale}");
-        if (settings.ReevaluationInterval <= TimeSpan.Zero) throw new ArgumentException($"re-evaluation interval must be positive, got {settings.ReevaluationInterval}");
-        if (!_pool.IsIdle)
-            throw new InvalidOperationException($"pool '{Pool}' has {_pool.Queue.Count} queued and {_pool.Running.Count} running jobs; change its settings when it is idle");
+        if (PoolSettingsRules.Problems(settings, Words).FirstOrDefault() is { } problem) throw new ArgumentException(problem);
+        var resolved = PoolSettingsRules.Resolve(settings, options.Value.Shards);
+        var queued = (await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()))).Sum(q => q.Jobs.Length);
+        if (queued > 0 || _book.Running.Count > 0)
+            throw new InvalidOperationException($"pool '{Pool}' has {queued} queued and {_book.Running.Count} running jobs; change its settings when it is idle");
+        var shardsBefore = _settings.Shards;
         _epoch = time.GetUtcNow();
-        _settings = settings;
-        _pool.Policy = PolicyCatalog.Create(settings.Policy);
-        _pool.ResetHistory();
-        _timer?.Change(settings.ReevaluationInterval, settings.ReevaluationInterval);
-        await _writer.WriteAsync();
+        _settings = resolved;
+        _book.Policy = PolicyCatalog.Create(resolved.Policy);
+        _book.ResetHistory();
+        _timer?.Change(resolved.ReevaluationInterval, resolved.ReevaluationInterval);
+        await SaveAsync();
+        var view = View();
+        await Task.WhenAll(Shards(Math.Max(shardsBefore, resolved.Shards)).Select(s => s.Refresh(view))); // the old ones forward
         return _settings;
+
+        static string Words(string setting) => setting switch
+        {
+            nameof(PoolSettings.TimeScale) => "time scale",
+            nameof(PoolSettings.ReevaluationInterval) => "re-evaluation interval",
+            _ => setting.ToLowerInvariant(),
+        };
     }
 
     public async Task<ReevaluationTiming> Reevaluate()
     {
-        _pool.InvalidateEstimates();
-        var clock = Stopwatch.StartNew();
-        await EnsureEstimatesAsync();
-        var estimating = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        var placements = _pool.Plan(Now);
-        var deciding = clock.Elapsed.TotalMilliseconds;
-        await StartAllAsync(placements);
-        return new ReevaluationTiming(_pool.Queue.Count + placements.Count, _pool.Workers.Count, estimating, deciding);
+        await _rounds.WaitAsync();
+        try { return await RoundAsync(reestimate: true); }
+        finally { _rounds.Release(); }
     }
 
     public async Task<int> Recover()
     {
         // Two recoveries at once (every surviving silo asks) are harmless: each step re-checks the attempt is current.
-        await AdoptWaitingJobsAsync();
-        var requeued = 0;
-        foreach (var running in _pool.Running.ToList())
-            if (await RecoverAsync(running)) requeued++;
-        if (requeued > 0) log.LogWarning("pool {Pool}: {Requeued} attempt(s) lost with a silo went back to the queue", Pool, requeued);
-        return requeued;
+        var lost = 0;
+        foreach (var running in _book.Running.ToList())
+            if (await RecoverAsync(running)) lost++;
+        if (lost > 0) log.LogWarning("pool {Pool}: {Lost} attempt(s) lost with a silo went back to their jobs", Pool, lost);
+        var swept = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.Sweep()));
+        if (swept.Sum() > 0) log.LogWarning("pool {Pool}: the shards' sweep put back {Jobs} job(s)", Pool, swept.Sum());
+        RequestRound();
+        return lost;
     }
 
-    /// <summary>Jobs the history records as waiting in this pool but its queue lacks: arrivals acknowledged after the
-    /// last save of a coordinator that died. They join the queue's end in submission order. A job that had in fact
-    /// moved on is declined by its own grain when dispatched (its attempt number is stale), so adopting too much is
-    /// harmless.</summary>
-    async Task AdoptWaitingJobsAsync()
-    {
-        try
-        {
-            var adopted = 0;
-            foreach (var row in await history.WaitingAsync(Pool))
-            {
-                if (_pool.Contains(row.Job) || !_pool.CanRun(row.Engine)) continue;
-                _pool.Enqueue(new PoolQueue.Entry(row.Job, new JobSpec(row.Engine, row.Queries, row.QosSeconds), row.SubmittedAt, row.Attempts));
-                Remember(row.Job);
-                adopted++;
-            }
-            if (adopted == 0) return;
-            log.LogWarning("pool {Pool}: {Adopted} waiting job(s) missing from the saved queue taken back from the job history", Pool, adopted);
-            RequestRound();
-            await _writer.WriteAsync();
-        }
-        catch (Exception e)
-        {
-            log.LogWarning(e, "pool {Pool}: could not read the job history; the next recovery tries again", Pool);
-        }
-    }
-
-    /// <summary>One attempt the pool believes runs: the worker's own record says whether it does. Activating the
-    /// worker's grain also lets it resume or give up the attempt itself; this is the backstop for when its word to
-    /// the pool was lost.</summary>
+    /// <summary>One attempt the pool believes runs: the worker's own record says whether it does; if not, the job's
+    /// own record says whether it ended, or the attempt was lost and the job must queue itself again.</summary>
     async Task<bool> RecoverAsync(PoolQueue.RunningAttempt believed)
     {
         var (job, attempt) = (believed.Entry.Id, believed.Attempt);
-        bool Current() => _pool.RunningOf(job) is { } now && now.Attempt == attempt;
+        bool Current() => _book.RunningOf(job) is { } now && now.Attempt == attempt && !_starting.Contains(job);
+        if (!Current()) return false;
         try
         {
             var worker = await GrainFactory.GetGrain<IWorkerNodeGrain>(believed.Worker).GetStatus();
             if (!Current() || (worker.RunningJob == job && worker.RunningAttempt == attempt)) return false;
             var status = await GrainFactory.GetGrain<IJobGrain>(job).GetStatus();
             if (!Current()) return false;
-            _pool.MarkFree(believed.Worker, job, Now);
-            if (status is null || status.State is JobState.Completed or JobState.Failed or JobState.Cancelled)
-            {
-                _pool.Forget(job, attempt); // it ended; only the pool's books were behind
-                SaveSoon();
-                RequestRound();
-                return false;
-            }
-            if (status.Attempts < attempt)
-            {
-                _pool.ReturnToQueue(believed); // decided but never started: no failure counted
-                RequestRound();
-                await _writer.WriteAsync();
-                return true;
-            }
-            await Requeue(job, attempt, $"lost on worker '{believed.Worker}' with its silo");
+            _book.Forget(job, attempt);
+            _book.MarkFree(believed.Worker, job, Now);
+            RequestRound();
+            if (status is null || status.IsFinished || status.Attempts != attempt) return false; // only the pool's books were behind
+            await GrainFactory.GetGrain<IJobLifecycleGrain>(job).OnAttemptEnded(attempt, false, time.GetUtcNow(), $"lost on worker '{believed.Worker}' with its silo");
             return true;
         }
         catch (Exception e)
@@ -256,65 +243,29 @@ public sealed class QueueCoordinatorGrain(
     /// an idle one may be deactivated like any grain, and its state comes back with the next call.</summary>
     Task Tick()
     {
-        if (_pool.IsIdle) return Task.CompletedTask;
+        if (_queued == 0 && _book.Running.Count == 0) return Task.CompletedTask;
         DelayDeactivation(TimeSpan.FromMinutes(30));
         _tickRound = true;
         RequestRound();
         return Task.CompletedTask;
     }
 
-    /// <summary>Saves the pool's state within <see cref="SaveDelay"/>: the frequent changes (arrivals, completions)
-    /// are batched, because a save writes the whole queue. What a crash loses meanwhile comes back on recovery: arrivals
-    /// from the job history, completions from the workers' and jobs' own records.</summary>
-    void SaveSoon()
-    {
-        if (_saveScheduled) return;
-        _saveScheduled = true;
-        _ = SaveLaterAsync();
-
-        async Task SaveLaterAsync()
-        {
-            try
-            {
-                await Task.Delay(SaveDelay, time);
-                _saveScheduled = false;
-                await _writer.WriteAsync();
-            }
-            catch (Exception e)
-            {
-                _saveScheduled = false;
-                log.LogWarning(e, "saving pool {Pool} failed; the next change saves it again", Pool);
-            }
-        }
-    }
-
-    static readonly TimeSpan SaveDelay = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>Asks for a scheduling round; at most one runs at a time, and a request during one makes one more.</summary>
+    /// <summary>Asks for a scheduling round; at most one runs at a time, and requests while one waits join it.</summary>
     void RequestRound()
     {
-        if (_roundRunning)
-        {
-            _roundAgain = true;
-            return;
-        }
-        _ = RunRoundsAsync();
+        if (_roundWaiting) return;
+        _roundWaiting = true;
+        _ = RunRoundAsync();
     }
 
-    async Task RunRoundsAsync()
+    async Task RunRoundAsync()
     {
-        _roundRunning = true;
+        await _rounds.WaitAsync();
         try
         {
-            await Task.Yield(); // let the arrivals already waiting in the activation's queue join this round
-            do
-            {
-                _roundAgain = false;
-                await EnsureEstimatesAsync();
-                // With every worker busy no placement is possible; the timer's round still refreshes urgencies.
-                if (_pool.HasFreeWorker || _tickRound) await StartAllAsync(_pool.Plan(Now));
-                _tickRound = false;
-            } while (_roundAgain);
+            await Task.Yield(); // let the calls already waiting in the activation's queue join this round
+            _roundWaiting = false;
+            await RoundAsync(reestimate: false);
         }
         catch (Exception e)
         {
@@ -322,103 +273,187 @@ public sealed class QueueCoordinatorGrain(
         }
         finally
         {
-            _roundRunning = false;
+            _rounds.Release();
         }
     }
 
-    /// <summary>New (or invalidated) queued jobs get their estimates from every worker, in one batch per worker: the
-    /// work is spread over the silos where the worker grains live.</summary>
-    async Task EnsureEstimatesAsync()
+    /// <summary>One round: every shard proposes what its policy run would place; the policy runs again over all the
+    /// proposals (with one shard it decides the same); the placements start; the rest go back to their shards.</summary>
+    async Task<ReevaluationTiming> RoundAsync(bool reestimate)
     {
-        while (_pool.PendingEstimates() is { } pending)
+        if (_restoring)
         {
-            var answers = pending.Request is { } request
-                ? await Task.WhenAll(_pool.Workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).Estimate(request)))
-                : [];
-            _pool.ApplyEstimates(pending.Jobs, pending.Kinds, answers, Now, ToModelSeconds);
+            _restoring = false;
+            await RestoreRunningAsync();
+        }
+        var view = View();
+        var tick = _tickRound;
+        _tickRound = false;
+        var members = _book.Members.Count;
+        // With every worker busy nothing can start; the timer's round still refreshes every job's urgency and reason.
+        if (!reestimate && !tick && !view.Workers.Any(w => w.RunningJob is null && w.Engines.Length > 0))
+            return new ReevaluationTiming(_queued, members, 0, 0);
+
+        var shards = Shards(_settings.Shards).ToArray();
+        var answers = await Task.WhenAll(shards.Select(s => ProposalOf(s, view, reestimate)));
+        var proposals = answers.Select(p => p ?? NoProposal).ToArray();
+        _queued = proposals.Sum(p => p.Queued);
+        var clock = Stopwatch.StartNew();
+        var offered = proposals.SelectMany((p, shard) => p.Jobs.Select(job => (Shard: shard, Job: job))).ToList();
+        var returned = new HashSet<string>(StringComparer.Ordinal);
+        if (offered.Count > 0)
+        {
+            foreach (var (_, job) in offered) _book.Enqueue(job.ToEntry());
+            await EnsureEstimatesAsync();
+            var placements = _book.Plan(Now);
+            foreach (var waiting in _book.Queue.ToList())
+            {
+                returned.Add(waiting.Id);
+                _book.Remove(waiting.Id);
+            }
+            var left = await Task.WhenAll(placements.Select(p => StartAsync(p.Placement, p.Attempt)));
+            for (var i = 0; i < placements.Count; i++)
+                if (!left[i]) returned.Add(placements[i].Attempt.Entry.Id);
+            await Task.WhenAll(offered.GroupBy(o => o.Shard).Select(async g =>
+            {
+                try { await shards[g.Key].Settle([.. g.Select(o => o.Job.Job).Where(returned.Contains)]); }
+                catch (Exception e) // its unsettled offer goes back to its queue when it next proposes
+                {
+                    log.LogWarning("pool {Pool}: shard {Shard} did not take back its offer ({Error})", Pool, g.Key, e.Message);
+                }
+            }));
+            if (returned.Count < offered.Count) RequestRound(); // workers taken; the shards may hold more for the ones left
+        }
+        return new ReevaluationTiming(_queued, members, proposals.Max(p => p.EstimateMilliseconds),
+            proposals.Max(p => p.PolicyMilliseconds) + clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>One shard's offer. A shard that does not answer in time (its silo just died, and calls to it wait until
+    /// the death is declared) holds up no round: its jobs wait for the next one, and its unsettled offer goes back to
+    /// its queue when it next proposes.</summary>
+    async Task<ShardProposal?> ProposalOf(IPoolShardGrain shard, PoolView view, bool reestimate)
+    {
+        try
+        {
+            var proposal = shard.Propose(view, reestimate);
+            return reestimate ? await proposal : await proposal.WaitAsync(ProposalLimit);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("pool {Pool}: shard {Shard} made no offer this round ({Error})", Pool, shard.GetPrimaryKeyString(), e.Message);
+            RequestRound();
+            return null;
         }
     }
 
-    async Task StartAllAsync(IReadOnlyList<(Placement Placement, PoolQueue.RunningAttempt Attempt)> placements)
-    {
-        if (placements.Count == 0) return;
-        await _writer.WriteAsync(); // the decision is durable before any worker acts on it
-        await Task.WhenAll(placements.Select(p => StartAsync(p.Placement, p.Attempt)));
-        await _writer.WriteAsync();
-    }
+    static readonly TimeSpan ProposalLimit = TimeSpan.FromSeconds(3);
+    static readonly ShardProposal NoProposal = new([], 0, 0, 0);
 
-    async Task StartAsync(Placement placement, PoolQueue.RunningAttempt attempt)
+    /// <summary>Starts one placement; true if the job left the queue (it started, or it no longer wants to run), false
+    /// if it goes back to its shard unchanged, its attempt number not used up.</summary>
+    async Task<bool> StartAsync(Placement placement, PoolQueue.RunningAttempt attempt)
     {
         var entry = attempt.Entry;
         var dispatch = new Dispatch(entry.Id, attempt.Attempt, Pool, attempt.Worker, entry.Spec.Engine, entry.Spec.Queries,
             placement.Config, placement.EstimateSeconds, _settings.TimeScale, time.GetUtcNow(), placement.Reason);
-        var worker = GrainFactory.GetGrain<IWorkerNodeGrain>(attempt.Worker);
-        StartResult result;
+        var worker = GrainFactory.GetGrain<IWorkerRuntimeGrain>(attempt.Worker);
+        StartResult? result;
+        _starting.Add(entry.Id);
         try
         {
             result = await worker.Start(dispatch);
+            _unreachable.Remove(attempt.Worker);
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "starting {Job} attempt {Attempt} on {Worker} failed; asking the worker what it runs", entry.Id, attempt.Attempt, attempt.Worker);
-            result = await ReconcileAsync(worker, dispatch);
+            result = await ReconcileAsync(dispatch, e);
+        }
+        finally
+        {
+            _starting.Remove(entry.Id);
         }
 
         switch (result)
         {
             case StartResult.Started:
-                return;
+                return true;
+            case StartResult.JobDeclined: // cancelled meanwhile
+            case StartResult.ExecutorFailed: // the worker told the job, which queued itself again or failed
+                _book.Forget(entry.Id, attempt.Attempt);
+                _book.MarkFree(attempt.Worker, entry.Id, Now);
+                return true;
             case StartResult.Busy:
-                _pool.ReturnToQueue(attempt);
-                _pool.MarkFree(attempt.Worker, entry.Id, Now);
-                if ((await worker.GetStatus()).RunningJob is { } other) _pool.MarkBusy(attempt.Worker, other, Now);
-                break;
+                _book.Undo(attempt);
+                _book.Remove(entry.Id);
+                if ((await GrainFactory.GetGrain<IWorkerNodeGrain>(attempt.Worker).GetStatus()).RunningJob is { } other) _book.MarkBusy(attempt.Worker, other, Now);
+                return false;
             case StartResult.Unregistered:
-                _pool.ReturnToQueue(attempt);
-                _pool.MarkFree(attempt.Worker, entry.Id, Now);
-                _pool.MarkBusy(attempt.Worker, PoolQueue.NotAMember, Now); // unusable until it registers again
-                break;
-            case StartResult.JobDeclined:
-                _pool.Forget(entry.Id, attempt.Attempt); // cancelled meanwhile
-                _pool.MarkFree(attempt.Worker, entry.Id, Now);
-                break;
-            case StartResult.ExecutorFailed:
-                _pool.MarkFree(attempt.Worker, entry.Id, Now);
-                await Requeue(entry.Id, attempt.Attempt, $"the executor could not start it on '{attempt.Worker}'");
-                break;
+                _book.Undo(attempt);
+                _book.Remove(entry.Id);
+                _book.MarkBusy(attempt.Worker, PoolQueue.NotAMember, Now); // unusable until it registers again
+                return false;
+            default: // unreachable: backed off
+                _book.Undo(attempt);
+                _book.Remove(entry.Id);
+                return false;
         }
-        RequestRound();
     }
 
-    /// <summary>After a failed Start call, the worker's own status says whether the attempt runs there.</summary>
-    async Task<StartResult> ReconcileAsync(IWorkerNodeGrain worker, Dispatch dispatch)
+    /// <summary>After a failed Start call, the worker's own status says whether the attempt runs there; a worker that
+    /// cannot be asked either is left alone for a while (null).</summary>
+    async Task<StartResult?> ReconcileAsync(Dispatch dispatch, Exception failure)
     {
         try
         {
-            var status = await worker.GetStatus();
+            var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(dispatch.Worker).GetStatus();
             if (status.RunningJob == dispatch.Job && status.RunningAttempt == dispatch.Attempt) return StartResult.Started;
-            return StartResult.Busy;
+            if (status.RunningJob is not null) return StartResult.Busy;
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            log.LogWarning(e, "worker {Worker} does not answer; its job goes back to the queue", dispatch.Worker);
-            return StartResult.Unregistered;
+            // unreachable as well
+        }
+        var failures = _unreachable.TryGetValue(dispatch.Worker, out var known) ? known.Failures + 1 : 1;
+        var pause = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, failures - 1)));
+        _unreachable[dispatch.Worker] = (failures, time.GetUtcNow() + pause);
+        log.LogWarning(failure, "starting {Job} on {Worker} failed ({Failures} in a row); the job goes back, the worker is left alone for {Pause} s",
+            dispatch.Job, dispatch.Worker, failures, pause.TotalSeconds);
+        return null;
+    }
+
+    /// <summary>Offered jobs get estimates the dispatcher has not cached yet from one worker of each class.</summary>
+    async Task EnsureEstimatesAsync()
+    {
+        while (_book.PendingEstimates() is { } pending)
+        {
+            var answers = pending.Request is { } request
+                ? await Task.WhenAll(pending.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
+                : [];
+            _book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, Now, at => (at - _epoch).TotalSeconds / _settings.TimeScale);
         }
     }
 
-    void Remember(string job)
+    PoolView View()
     {
-        _recent.Enqueue(job);
-        while (_recent.Count > options.Value.RecentJobs) _recent.Dequeue();
+        var now = time.GetUtcNow();
+        return new PoolView(_settings, _epoch, [.. _book.Snapshot().Select(w => new PoolWorkerView(w.Name, w.Engines, w.Strength, w.ProfileKey,
+            w.RunningJob ?? (_unreachable.TryGetValue(w.Name, out var u) && u.Until > now ? Unreachable : null), w.ExpectedFreeAt, w.LastFreeAt))], Now);
     }
 
-    CoordinatorRecord Snapshot() => new()
+    const string Unreachable = "(unreachable; starts resume after a pause)";
+
+    /// <summary>Saves the settings and members; writes from interleaved calls are coalesced (one in flight), as the
+    /// storage's ETag check requires.</summary>
+    Task SaveAsync() => (_writer ??= new CoalescingWriter(() =>
     {
-        Settings = _settings,
-        Epoch = _epoch,
-        Workers = [.. _pool.Workers.Select(w => { var (engines, strength) = _pool.Describe(w); return new PoolWorkerRecord(w, [.. engines], strength); })],
-        Queue = [.. _pool.Queue.Select(QueueEntryRecord.From)],
-        Running = [.. _pool.Running.Select(r => new RunningRecord(QueueEntryRecord.From(r.Entry), r.Worker, r.Attempt))],
-        Recent = [.. _recent],
-    };
+        record.State = new PoolRecord
+        {
+            Settings = _settings,
+            Epoch = _epoch,
+            Workers = [.. _book.Snapshot().Select(w => new PoolMember(w.Name, w.Engines, w.Strength, w.ProfileKey))],
+        };
+        return record.WriteStateAsync();
+    })).WriteAsync();
+
+    CoalescingWriter? _writer;
 }

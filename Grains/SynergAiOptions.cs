@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SynergAI.Scheduling.Formats;
-using SynergAI.Scheduling.Policies;
+using SynergAI.Grains.Coordination;
 
 namespace SynergAI.Grains;
 
@@ -47,8 +47,16 @@ public sealed class SynergAiOptions
     /// <summary>Simulated executor: seed of the noise factors.</summary>
     public int NoiseSeed { get; set; } = 1;
 
-    /// <summary>Finished jobs a pool remembers for listing.</summary>
+    /// <summary>Finished jobs a pool remembers for listing (each shard keeps its share).</summary>
     public int RecentJobs { get; set; } = 10_000;
+
+    /// <summary>Shards a new pool's queue is split into, placed by Orleans across the silos (a pool whose policy binds
+    /// jobs to workers on arrival, SRR or SLO-MAEL, uses one). A pool's own setting overrides it.</summary>
+    public int Shards { get; set; } = 4;
+
+    /// <summary>How often each shard compares its queue with the jobs' records (the job history) and puts back what is
+    /// missing or lost.</summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Rejects bad settings at start-up with one message per problem.</summary>
@@ -56,19 +64,18 @@ public sealed class SynergAiOptionsValidator : IValidateOptions<SynergAiOptions>
 {
     public ValidateOptionsResult Validate(string? name, SynergAiOptions o)
     {
-        var problems = new List<string>();
-        if (!PolicyCatalog.Names.Contains(o.Policy))
-            problems.Add($"SynergAI:Policy '{o.Policy}' is not a policy; use one of {string.Join(", ", PolicyCatalog.Names)}");
+        var problems = new List<string>(PoolSettingsRules.Problems(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval, o.Shards),
+            setting => $"{SynergAiOptions.Section}:{setting}"));
+        if (o.Shards == 0) problems.Add("SynergAI:Shards must be at least 1, got 0");
         if (o.Executor?.Trim().ToLowerInvariant() is not (SynergAiOptions.SimulatedExecutor or SynergAiOptions.KubernetesExecutor))
             problems.Add($"SynergAI:Executor '{o.Executor}' is not an executor; use {SynergAiOptions.SimulatedExecutor} or {SynergAiOptions.KubernetesExecutor}");
-        if (!double.IsFinite(o.TimeScale) || o.TimeScale <= 0) problems.Add($"SynergAI:TimeScale must be a positive number, got {o.TimeScale}");
-        if (o.ReevaluationInterval <= TimeSpan.Zero) problems.Add($"SynergAI:ReevaluationInterval must be positive, got {o.ReevaluationInterval}");
         if (o.HeartbeatTimeout <= TimeSpan.Zero) problems.Add($"SynergAI:HeartbeatTimeout must be positive, got {o.HeartbeatTimeout}");
         if (o.HeartbeatInterval <= TimeSpan.Zero || o.HeartbeatInterval >= o.HeartbeatTimeout)
             problems.Add($"SynergAI:HeartbeatInterval must be positive and shorter than HeartbeatTimeout ({o.HeartbeatTimeout}), got {o.HeartbeatInterval}");
         if (o.MaxAttempts < 1) problems.Add($"SynergAI:MaxAttempts must be at least 1, got {o.MaxAttempts}");
         if (!double.IsFinite(o.Noise) || o.Noise < 0) problems.Add($"SynergAI:Noise must be a finite number ≥ 0, got {o.Noise}");
         if (string.IsNullOrWhiteSpace(o.Pool)) problems.Add("SynergAI:Pool must not be empty");
+        if (o.AntiEntropyInterval <= TimeSpan.Zero) problems.Add($"SynergAI:AntiEntropyInterval must be positive, got {o.AntiEntropyInterval}");
         if (o.RecentJobs < 0) problems.Add($"SynergAI:RecentJobs must not be negative, got {o.RecentJobs}");
         if (!string.IsNullOrWhiteSpace(o.Testbed))
         {

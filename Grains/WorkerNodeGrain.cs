@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Execution;
 using SynergAI.Scheduling;
 
@@ -26,7 +27,7 @@ public sealed class WorkerNodeGrain(
     IJobExecutor executor,
     IOptions<SynergAiOptions> options,
     TimeProvider time,
-    ILogger<WorkerNodeGrain> log) : Grain, IWorkerNodeGrain
+    ILogger<WorkerNodeGrain> log) : Grain, IWorkerNodeGrain, IWorkerRuntimeGrain
 {
     ConfigurationDictionary? _dictionary;
     DateTimeOffset? _lastHeartbeat;
@@ -69,47 +70,15 @@ public sealed class WorkerNodeGrain(
         Node.LastFreeAt ??= time.GetUtcNow();
         await record.WriteStateAsync();
         _dictionary = dictionary;
-        await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0));
-        if (previousPool is not null && previousPool != pool) await GrainFactory.GetGrain<IQueueCoordinatorGrain>(previousPool).WorkerLeft(Name);
+        await GrainFactory.GetGrain<IPoolDispatchGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0), ProfileKey(spec, profile));
+        if (previousPool is not null && previousPool != pool) await GrainFactory.GetGrain<IPoolDispatchGrain>(previousPool).WorkerLeft(Name);
         return Status();
     }
 
     public Task<WorkerStatus> GetStatus() => Task.FromResult(Status());
 
-    public Task<WorkerEstimates> Estimate(EstimateRequest request)
-    {
-        var entries = request.Queries.Length;
-        var result = new WorkerEstimates(Name, [], new int[entries], new double[entries], new int[entries], new double[entries]);
-        if (_dictionary is null || Node.Spec is null)
-        {
-            Array.Fill(result.OptimalConfig, -1);
-            Array.Fill(result.DefaultConfig, -1);
-            return Task.FromResult(result);
-        }
-
-        var configs = new List<string>();
-        int ConfigIndex(string config)
-        {
-            var i = configs.IndexOf(config);
-            if (i < 0) { configs.Add(config); i = configs.Count - 1; }
-            return i;
-        }
-        // Look each engine up once; then every entry is two multiply-adds.
-        var optimal = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Optimal(_dictionary.EngineIndex(e), 0) : null).ToArray();
-        var standard = request.Engines.Select(e => _dictionary.HasEngine(e) ? _dictionary.Default(_dictionary.EngineIndex(e), 0) : null).ToArray();
-        var optimalIndex = optimal.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
-        var defaultIndex = standard.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
-        for (var j = 0; j < entries; j++)
-        {
-            var engine = request.EngineOfEntry[j];
-            var q = request.Queries[j];
-            result.OptimalConfig[j] = optimalIndex[engine];
-            result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) ?? double.NaN;
-            result.DefaultConfig[j] = defaultIndex[engine];
-            result.DefaultSeconds[j] = standard[engine]?.EstimateSeconds(q) ?? double.NaN;
-        }
-        return Task.FromResult(result with { Configs = [.. configs] });
-    }
+    public Task<WorkerEstimates> Estimate(EstimateRequest request) =>
+        Task.FromResult(EstimateAnswers.Of(Name, Node.Spec is null ? null : _dictionary, 0, request));
 
     public async Task<StartResult> Start(Dispatch dispatch)
     {
@@ -119,7 +88,7 @@ public sealed class WorkerNodeGrain(
 
         Node.Running = dispatch;
         await record.WriteStateAsync();
-        var job = GrainFactory.GetGrain<IJobGrain>(dispatch.Job);
+        var job = GrainFactory.GetGrain<IJobLifecycleGrain>(dispatch.Job);
         try
         {
             if (!await job.OnDispatched(dispatch))
@@ -140,10 +109,9 @@ public sealed class WorkerNodeGrain(
         catch (Exception e)
         {
             log.LogWarning(e, "executor could not start attempt {Attempt} of {Job} on {Worker}", dispatch.Attempt, dispatch.Job, Name);
+            // The job learns why, and queues itself again or fails; the pool frees this worker on ExecutorFailed.
+            await job.OnAttemptEnded(dispatch.Attempt, false, time.GetUtcNow(), $"the executor could not start it on '{Name}': {e.Message}");
             await BecomeFree();
-            // The pool learns why here (its own retry of this attempt, on ExecutorFailed, is then stale and ignored).
-            await GrainFactory.GetGrain<IQueueCoordinatorGrain>(dispatch.Pool).Requeue(dispatch.Job, dispatch.Attempt,
-                $"the executor could not start it on '{Name}': {e.Message}");
             return StartResult.ExecutorFailed;
         }
         _lastHeartbeat = time.GetUtcNow();
@@ -177,23 +145,20 @@ public sealed class WorkerNodeGrain(
         if (Node.Running is not { } running || running.Job != job || running.Attempt != attempt) return;
         await executor.CancelAsync(job, attempt);
         await BecomeFree();
-        await GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool).WorkerFreed(Name, job, attempt);
+        await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, job, attempt);
     }
 
-    /// <summary>The attempt ended: success completes the job; failure hands it back to the coordinator, which retries it
-    /// or fails it. Either way the worker is free again.</summary>
+    /// <summary>The attempt ended: the job hears first (a success completes it; a failure queues it again or fails it),
+    /// then the worker is free again. Were the job's grain on a silo that just died, letting go before it heard would run
+    /// a succeeded job again; the calls are fenced by attempt, so repeating them is harmless.</summary>
     async Task EndAttempt(Dispatch running, bool succeeded, string? error)
     {
-        // A success is recorded by the job before this worker lets go of it: were the job's grain on a silo that just
-        // died, giving up here would run the job again. The calls are fenced by attempt, so repeating them is harmless.
-        var coordinator = GrainFactory.GetGrain<IQueueCoordinatorGrain>(running.Pool);
         var endedAt = time.GetUtcNow();
-        if (succeeded)
-            await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await GrainFactory.GetGrain<IJobGrain>(running.Job).OnFinished(running.Attempt, true, endedAt, null));
+        await GrainCalls.UntilDeliveredAsync(async () =>
+            await GrainFactory.GetGrain<IJobLifecycleGrain>(running.Job).OnAttemptEnded(running.Attempt, succeeded, endedAt, error));
         await BecomeFree();
-        if (!succeeded)
-            await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await coordinator.Requeue(running.Job, running.Attempt, error ?? "the executor reported a failure"));
-        await GrainCalls.UntilDelivered.ExecuteAsync(async _ => await coordinator.WorkerFreed(Name, running.Job, running.Attempt));
+        await GrainCalls.UntilDeliveredAsync(async () =>
+            await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, running.Job, running.Attempt));
     }
 
     async Task BecomeFree()
@@ -230,6 +195,16 @@ public sealed class WorkerNodeGrain(
         Node.Running?.Job, Node.Running?.Attempt ?? 0, Node.Running?.Config, Node.LastFreeAt, _lastHeartbeat,
         _dictionary is null ? [] : [.. _dictionary.Engines.Select(e => _dictionary.Optimal(e, Name)!)
             .Select(p => new ProfilePoint(p.Engine, p.Config, p.Qps, p.PreprocessSeconds))]);
+
+    /// <summary>Equal for workers whose estimates are equal (same default configuration and profile rows, in any
+    /// order), so a pool asks one worker of each such class.</summary>
+    static string ProfileKey(WorkerSpec spec, IEnumerable<ProfilePoint> profile)
+    {
+        var rows = profile.Select(p => FormattableString.Invariant($"{p.Engine}\u001f{p.Config}\u001f{p.Qps:R}\u001f{p.PreprocessSeconds:R}"))
+            .Order(StringComparer.Ordinal);
+        var text = spec.DefaultConfig + "\u001e" + string.Join("\u001e", rows);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..32];
+    }
 
     static ConfigurationDictionary Dictionary(WorkerSpec spec, IEnumerable<ProfilePoint> profile) =>
         new(new Testbed([new Worker(spec.Name, spec.Arch, spec.Cpus, spec.MemoryGb, spec.DefaultConfig)],

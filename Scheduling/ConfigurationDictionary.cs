@@ -4,6 +4,8 @@ namespace SynergAI.Scheduling;
 /// The offline phase's output (thesis §5, spec §2): for every (engine, worker) the optimal configuration
 /// <c>c*</c> — highest QPS, ties to the lower pre-processing time — and the worker's default configuration,
 /// which the baselines use. Engines and workers are interned to dense indices so the online phase works on arrays.
+/// Workers with the same default configuration and the same profile rows form a <i>class</i>: every estimate is the
+/// same on all of them, so the online phase estimates a job once per class (classes numbered by their first worker).
 /// </summary>
 public sealed class ConfigurationDictionary
 {
@@ -11,6 +13,8 @@ public sealed class ConfigurationDictionary
     readonly Dictionary<string, int> _workerIndex = new(StringComparer.Ordinal);
     readonly ProfileEntry?[] _optimal;
     readonly ProfileEntry?[] _default;
+    readonly int[] _classOf;
+    readonly List<int> _firstOfClass = [];
 
     public ConfigurationDictionary(Testbed testbed)
     {
@@ -28,7 +32,38 @@ public sealed class ConfigurationDictionary
             if (IsBetter(entry, _optimal[slot])) _optimal[slot] = entry;
             if (entry.Config == Workers[w].DefaultConfig) _default[slot] = entry;
         }
+        _classOf = Classify(testbed);
     }
+
+    /// <summary>A key per worker that is equal exactly for workers with identical profiles.</summary>
+    int[] Classify(Testbed testbed)
+    {
+        var rows = testbed.Profile.GroupBy(p => p.Worker, StringComparer.Ordinal).ToDictionary(g => g.Key,
+            g => string.Join("\n", g.Select(p => FormattableString.Invariant($"{p.Engine}\t{p.Config}\t{p.Qps:R}\t{p.PreprocessSeconds:R}")).Order(StringComparer.Ordinal)),
+            StringComparer.Ordinal);
+        var classOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        var classOf = new int[Workers.Count];
+        for (var w = 0; w < Workers.Count; w++)
+        {
+            var key = Workers[w].DefaultConfig + "\n" + rows.GetValueOrDefault(Workers[w].Name, "");
+            if (!classOfKey.TryGetValue(key, out var c))
+            {
+                c = _firstOfClass.Count;
+                classOfKey.Add(key, c);
+                _firstOfClass.Add(w);
+            }
+            classOf[w] = c;
+        }
+        return classOf;
+    }
+
+    public int ClassCount => _firstOfClass.Count;
+
+    /// <summary>The class of a worker: classes are numbered in the order of their first worker.</summary>
+    public int ClassOf(int worker) => _classOf[worker];
+
+    /// <summary>A class's lowest-index worker, whose profile stands for the class.</summary>
+    public int FirstOfClass(int @class) => _firstOfClass[@class];
 
     public IReadOnlyList<Worker> Workers { get; }
     public IReadOnlyList<string> Engines { get; }

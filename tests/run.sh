@@ -5,15 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # PostgreSQL server binaries for tests/SynergAI.Persistence.Tests (each test run starts its own throwaway server).
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
-  echo "run.sh: installing PostgreSQL (Debian package postgresql) for the persistence tests" >&2
-  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  # postgresql-common first, so that installing the server creates (and starts) no system cluster.
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-common
-  $SUDO sed -ri 's/^#?\s*create_main_cluster\s*=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql
-fi
+bash tests/install-postgres.sh || exit 1
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

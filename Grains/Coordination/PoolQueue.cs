@@ -1,15 +1,18 @@
 using SynergAI.Scheduling;
 using SynergAI.Scheduling.Policies;
+using SynergAI.Scheduling.Pool;
 
 namespace SynergAI.Grains.Coordination;
 
 /// <summary>
-/// A pool's queue, its workers as the policy sees them, and its running attempts: the coordinator grain's state in
-/// plain C#, so that the grain only does I/O around it. Time is in the pool's model seconds, passed in.
+/// A pool's queue, its workers and its running attempts for the coordinator grain: a thin adapter over the scheduling
+/// core's <see cref="PoolBook"/> that adds what the control plane needs around it — job specs, attempts and failures,
+/// bound workers by name, and the workers' estimates (asked once per class of identical workers, cached per kind of
+/// job). Time is in the pool's model seconds, passed in.
 /// </summary>
 public sealed class PoolQueue(ISchedulingPolicy policy)
 {
-    /// <summary>A queued job: its spec, and once every worker has estimated it, the policy's view of it.</summary>
+    /// <summary>A queued job: its spec, and once its workers have estimated it, the policy's view of it.</summary>
     public sealed class Entry(string id, JobSpec spec, DateTimeOffset submittedAt, int attempts)
     {
         public string Id { get; } = id;
@@ -24,53 +27,109 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         public bool Unrunnable { get; set; }
         public string? BoundWorker { get; set; }
         public QueuedJob? Scheduled { get; set; }
+        /// <summary>Its place in the queue's arrival order (an undone placement goes back to it).</summary>
+        internal long Order { get; set; }
     }
 
     public sealed record RunningAttempt(Entry Entry, string Worker, int Attempt);
 
-    readonly List<WorkerState> _workers = [];
-    readonly Dictionary<string, int> _workerIndex = new(StringComparer.Ordinal);
+    readonly PoolBook _book = new(policy);
+    readonly List<string> _names = [];
     readonly List<HashSet<string>> _engines = [];
+    readonly List<string> _profileKeys = [];
     readonly List<Entry> _queue = [];
+    long _nextOrder;
     /// <summary>Queued jobs still waiting for their estimates, so a round touches only them, not the whole queue.</summary>
     readonly HashSet<Entry> _unestimated = [];
     /// <summary>The queued jobs by id, so membership checks don't walk the queue.</summary>
     readonly Dictionary<string, Entry> _queuedById = new(StringComparer.Ordinal);
     readonly Dictionary<string, RunningAttempt> _running = new(StringComparer.Ordinal);
-    /// <summary>The workers' answers per kind of job (engine, query count): T_est depends on nothing else, so they
+    /// <summary>The estimates per kind of job (engine, query count) and class: T_est depends on nothing else, so they
     /// hold until a worker joins, leaves or changes its profile.</summary>
     readonly Dictionary<(string Engine, int Queries), (Estimate[] Fastest, Estimate?[] Defaults)> _kinds = [];
     const int MaxKinds = 100_000;
 
-    public ISchedulingPolicy Policy { get; set; } = policy;
+    public ISchedulingPolicy Policy { get => _book.Policy; set => _book.Policy = value; }
     public IReadOnlyList<Entry> Queue => _queue;
+    public int QueuedCount => _queue.Count;
     public IReadOnlyCollection<RunningAttempt> Running => _running.Values;
-    /// <summary>Every worker the pool has known, in index order (the order estimates are asked and answered in).</summary>
-    public IReadOnlyList<string> Workers => [.. _workers.Select(w => w.Worker.Name)];
+    /// <summary>Every worker the pool has known, in index order.</summary>
+    public IReadOnlyList<string> Workers => _names;
     /// <summary>The workers that belong to the pool now (a worker that moved to another pool keeps its index but
     /// runs nothing here).</summary>
-    public IReadOnlyList<string> Members => [.. _workers.Where(w => _engines[w.Index].Count > 0).Select(w => w.Worker.Name)];
+    public IReadOnlyList<string> Members => [.. _names.Where((_, w) => _engines[w].Count > 0)];
     public IEnumerable<string> Engines => _engines.SelectMany(e => e).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
     public bool IsIdle => _queue.Count == 0 && _running.Count == 0;
+    public bool HasFreeWorker => _book.HasFreeWorker;
 
     public bool CanRun(string engine) => _engines.Any(e => e.Contains(engine));
     public bool Contains(string job) => _running.ContainsKey(job) || _queuedById.ContainsKey(job);
     public (IReadOnlyList<string> Engines, double Strength) Describe(string worker) =>
-        ([.. _engines[_workerIndex[worker]]], _workers[_workerIndex[worker]].Strength);
+        ([.. _engines[Index(worker)]], _book.Workers[Index(worker)].Strength);
 
-    /// <summary>Adds a worker, or updates the engines of a known one. Every queued job is estimated again.</summary>
-    public void SetWorker(string name, IEnumerable<string> engines, double strength)
+    /// <summary>Adds a worker, or updates a known one; it is a class of its own. Every queued job is estimated again.</summary>
+    public void SetWorker(string name, IEnumerable<string> engines, double strength) => SetWorker(name, engines, strength, name);
+
+    /// <summary>Adds a worker, or updates a known one. Workers with equal non-empty <paramref name="profileKey"/> (and
+    /// engines) have identical estimates: they form one class, asked once. Every queued job is estimated again.</summary>
+    public void SetWorker(string name, IEnumerable<string> engines, double strength, string profileKey)
     {
-        if (!_workerIndex.TryGetValue(name, out var index))
-        {
-            index = _workers.Count;
-            _workerIndex.Add(name, index);
-            _workers.Add(new WorkerState(index, new Worker(name, "", 0, 0, "")));
-            _engines.Add([]);
-        }
-        _engines[index] = new HashSet<string>(engines, StringComparer.Ordinal);
-        _workers[index].Strength = strength;
+        Record(name, new HashSet<string>(engines, StringComparer.Ordinal), strength, profileKey);
         InvalidateEstimates();
+    }
+
+    /// <summary>Records a worker's engines, strength and class; true when any of them changed.</summary>
+    bool Record(string name, HashSet<string> engines, double strength, string profileKey)
+    {
+        if (profileKey.Length == 0) profileKey = name;
+        if (!_book.TryGetWorker(name, out var index))
+        {
+            index = _book.SetWorker(new Worker(name, "", 0, 0, ""), ClassKey(name, engines, profileKey), strength);
+            _names.Add(name);
+            _engines.Add(engines);
+            _profileKeys.Add(profileKey);
+            return true;
+        }
+        var changed = !_engines[index].SetEquals(engines) || _book.Workers[index].Strength != strength || _profileKeys[index] != profileKey;
+        _engines[index] = engines;
+        _profileKeys[index] = profileKey;
+        _book.SetWorker(_book.Workers[index].Worker, ClassKey(name, engines, profileKey), strength);
+        return changed;
+    }
+
+    /// <summary>A class is the profile and the engines; a worker without engines here is a class of its own.</summary>
+    static string ClassKey(string name, HashSet<string> engines, string profileKey) =>
+        engines.Count == 0 ? "\u0001none\u0001" + name : profileKey + "\u0001" + string.Join("\u0001", engines.Order(StringComparer.Ordinal));
+
+    /// <summary>The workers as another copy of this pool needs them to plan exactly alike.</summary>
+    public IReadOnlyList<WorkerSnapshot> Snapshot() =>
+        [.. _book.Workers.Select(w => new WorkerSnapshot(_names[w.Index], [.. _engines[w.Index].Order(StringComparer.Ordinal)], w.Strength,
+            _profileKeys[w.Index], w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))];
+
+    /// <summary>Makes this pool's workers exactly those of <paramref name="workers"/> (a snapshot of the pool this one
+    /// replicates, which lists its workers at the indices it knows them by): unknown ones are appended, each takes the
+    /// snapshot's engines, strength, class, and free or busy state with its times. Workers missing from the snapshot
+    /// are no longer members. Queued jobs are estimated again only if the workers, their engines, strength or class
+    /// changed.</summary>
+    public void Apply(IReadOnlyList<WorkerSnapshot> workers)
+    {
+        var changed = false;
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        for (var w = 0; w < workers.Count; w++)
+        {
+            var worker = workers[w];
+            if (_book.TryGetWorker(worker.Name, out var known) ? known != w : w != _names.Count)
+                throw new InvalidOperationException($"worker '{worker.Name}' is at index {w} in the snapshot but not here: a replica only ever appends the workers it learns of");
+            named.Add(worker.Name);
+            changed |= Record(worker.Name, new HashSet<string>(worker.Engines, StringComparer.Ordinal), worker.Strength, worker.ProfileKey);
+            _book.SetState(Index(worker.Name), worker.RunningJob, worker.ExpectedFreeAt, worker.LastFreeAt);
+        }
+        foreach (var name in _names.Where(n => !named.Contains(n)).ToList())
+        {
+            changed |= Record(name, [], 0, _profileKeys[Index(name)]);
+            _book.SetState(Index(name), NotAMember, 0, _book.Workers[Index(name)].LastFreeAt);
+        }
+        if (changed) InvalidateEstimates();
     }
 
     /// <summary>Forgets when each worker was last free (LRU and MRU look at it), for a pool that starts a new epoch of
@@ -78,20 +137,14 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public void ResetHistory()
     {
         if (!IsIdle) throw new InvalidOperationException("a pool's worker history can only be reset while it is idle");
-        for (var w = 0; w < _workers.Count; w++)
-        {
-            var old = _workers[w];
-            _workers[w] = new WorkerState(w, old.Worker) { Strength = old.Strength };
-            if (!old.IsFree) _workers[w].Start(old.RunningJob!, 0, 0); // a worker marked as not usable here stays so
-        }
+        _book.ResetHistory();
     }
 
     /// <summary>The worker moved to another pool: no engines here, never free here, queued jobs estimated again.</summary>
     public void Leave(string name, double now)
     {
-        if (!_workerIndex.TryGetValue(name, out var index)) return;
-        _engines[index] = [];
-        _workers[index].Strength = 0;
+        if (!_book.TryGetWorker(name, out var index)) return;
+        Record(name, [], 0, _profileKeys[index]);
         MarkBusy(name, NotAMember, now);
         InvalidateEstimates();
     }
@@ -103,6 +156,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     public void InvalidateEstimates()
     {
         _kinds.Clear();
+        _book.ClearQueue();
         foreach (var entry in _queue)
         {
             entry.Scheduled = null;
@@ -113,48 +167,67 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     public void Enqueue(Entry entry)
     {
-        _queue.Add(entry);
-        _queuedById[entry.Id] = entry;
+        entry.Order = _nextOrder++;
+        Requeue(entry);
+    }
+
+    /// <summary>Puts an entry back at its place in arrival order (<see cref="Entry.Order"/>).</summary>
+    void Requeue(Entry entry)
+    {
+        Insert(entry);
         if (entry.Scheduled is null) _unestimated.Add(entry);
+        else _book.Enqueue(entry.Scheduled, entry.Order);
+    }
+
+    void Insert(Entry entry)
+    {
+        var at = Position(entry.Order);
+        if (at == _queue.Count) _queue.Add(entry); else _queue.Insert(at, entry);
+        _queuedById[entry.Id] = entry;
     }
 
     public bool Remove(string job)
     {
         if (!_queuedById.Remove(job, out var entry)) return false;
         _unestimated.Remove(entry);
-        _queue.Remove(entry);
+        _queue.RemoveAt(Position(entry.Order));
+        if (entry.Scheduled is not null) _book.Remove(entry.Scheduled);
         return true;
     }
 
-    /// <summary>The queued jobs that still need estimates, and, for the kinds of job (engine, query count) among them
-    /// that no worker has estimated yet, one batch request for every worker (null when all are known).</summary>
-    public (List<Entry> Jobs, List<(string Engine, int Queries)> Kinds, EstimateRequest? Request)? PendingEstimates()
+    /// <summary>The queued jobs that still need estimates; for the kinds of job (engine, query count) among them that
+    /// are not known yet, one batch request; and the workers to ask it of: one per class that has members, in class
+    /// order (workers of a class have identical estimates). Null when no job needs estimates.</summary>
+    public (List<Entry> Jobs, List<(string Engine, int Queries)> Kinds, EstimateRequest? Request, IReadOnlyList<string> Ask)? PendingEstimates()
     {
         var jobs = _unestimated.Where(e => !e.Unrunnable).ToList();
         if (jobs.Count == 0) return null;
         var kinds = jobs.Select(j => (j.Spec.Engine, j.Spec.Queries)).Where(k => !_kinds.ContainsKey(k)).Distinct().ToList();
-        if (kinds.Count == 0) return (jobs, kinds, null);
+        if (kinds.Count == 0) return (jobs, kinds, null, []);
         var engines = kinds.Select(k => k.Engine).Distinct(StringComparer.Ordinal).ToList();
-        return (jobs, kinds, new EstimateRequest([.. engines], [.. kinds.Select(k => engines.IndexOf(k.Engine))], [.. kinds.Select(k => k.Queries)]));
+        var request = new EstimateRequest([.. engines], [.. kinds.Select(k => engines.IndexOf(k.Engine))], [.. kinds.Select(k => k.Queries)]);
+        return (jobs, kinds, request, [.. Asked().Select(w => _names[w])]);
     }
 
-    /// <summary>Records every worker's answers (in worker order) for the requested kinds, then gives each pending job
-    /// that is still queued the policy's view of it, and tells the policy about jobs it has not seen. Jobs of one kind
-    /// share their (read-only) estimates.</summary>
+    /// <summary>The first worker of each class that has engines here.</summary>
+    IEnumerable<int> Asked() => _book.FirstOfClass.Where(w => _engines[w].Count > 0);
+
+    /// <summary>Records the answers of the workers in <c>Ask</c> (matched by the answering worker's name, so answers
+    /// from every worker do as well) for the requested kinds, then gives each pending job that is still queued the
+    /// policy's view of it, and tells the policy about jobs it has not seen. Jobs of one kind share their (read-only)
+    /// estimates.</summary>
     public void ApplyEstimates(List<Entry> jobs, List<(string Engine, int Queries)> kinds, IReadOnlyList<WorkerEstimates> byWorker,
         double now, Func<DateTimeOffset, double> toModelSeconds)
     {
         if (kinds.Count > 0)
         {
-            if (byWorker.Count != _workers.Count) return; // a worker joined meanwhile; ask again
+            var answers = new Dictionary<string, WorkerEstimates>(StringComparer.Ordinal);
+            foreach (var answer in byWorker) answers.TryAdd(answer.Worker, answer);
+            var asked = Asked().ToList();
+            if (asked.Any(w => !answers.ContainsKey(_names[w]))) return; // a worker joined meanwhile; ask again
             if (_kinds.Count + kinds.Count > MaxKinds) _kinds.Clear();
-            for (var k = 0; k < kinds.Count; k++) _kinds[kinds[k]] = Merge(kinds[k].Engine, k, byWorker);
+            for (var k = 0; k < kinds.Count; k++) _kinds[kinds[k]] = Merge(kinds[k].Engine, k, asked, answers);
         }
-        // One context for the whole batch, its queue growing as jobs get their view (one per job would make a large
-        // batch quadratic), and built only if the policy looks at it.
-        List<QueuedJob>? known = null;
-        var queue = new Lazy<List<QueuedJob>>(() => known = [.. _queue.Where(e => e.Scheduled is not null).Select(e => e.Scheduled!)]);
-        var context = new SchedulingContext(now, _workers, new LazyList<QueuedJob>(queue));
         foreach (var entry in jobs)
         {
             if (!_unestimated.Contains(entry) || !_kinds.TryGetValue((entry.Spec.Engine, entry.Spec.Queries), out var estimates)) continue;
@@ -167,65 +240,80 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
             var job = new Job(entry.Id, toModelSeconds(entry.SubmittedAt), entry.Spec.Engine, entry.Spec.Queries, entry.Spec.QosSeconds);
             entry.Scheduled = new QueuedJob(job, fastest, defaults);
             _unestimated.Remove(entry);
-            known?.Add(entry.Scheduled);
-            if (entry.BoundWorker is { } bound && _workerIndex.TryGetValue(bound, out var index)) entry.Scheduled.BoundWorker = index;
+            if (entry.BoundWorker is { } bound && _book.TryGetWorker(bound, out var index))
+            {
+                entry.Scheduled.BoundWorker = index;
+                _book.Enqueue(entry.Scheduled, entry.Order);
+            }
             else
             {
-                Policy.OnArrival(entry.Scheduled, context);
-                if (entry.Scheduled.BoundWorker >= 0) entry.BoundWorker = _workers[entry.Scheduled.BoundWorker].Worker.Name;
+                _book.Arrive(entry.Scheduled, now, entry.Order);
+                if (entry.Scheduled.BoundWorker >= 0) entry.BoundWorker = _names[entry.Scheduled.BoundWorker];
             }
         }
     }
 
-    /// <summary>One kind of job's estimates on every worker of the pool that has its engine: fastest first (ties by
-    /// worker index), and by worker in the default configurations.</summary>
-    (Estimate[] Fastest, Estimate?[] Defaults) Merge(string engine, int kind, IReadOnlyList<WorkerEstimates> byWorker)
+    /// <summary>One kind of job's estimates on every class that has its engine: fastest first (ties by class index),
+    /// and by class in the default configurations.</summary>
+    (Estimate[] Fastest, Estimate?[] Defaults) Merge(string engine, int kind, List<int> asked, Dictionary<string, WorkerEstimates> answers)
     {
-        var fastest = new List<Estimate>(byWorker.Count);
-        var defaults = new Estimate?[byWorker.Count];
-        for (var w = 0; w < byWorker.Count; w++)
+        var fastest = new List<Estimate>(asked.Count);
+        var defaults = new Estimate?[_book.ClassCount];
+        foreach (var w in asked)
         {
-            if (!_engines[w].Contains(engine)) continue; // left the pool, or never had the engine
-            var answer = byWorker[w];
+            if (!_engines[w].Contains(engine)) continue;
+            var answer = answers[_names[w]];
+            var @class = _book.Workers[w].Class;
             if (answer.OptimalConfig[kind] >= 0)
-                fastest.Add(new Estimate(w, answer.Configs[answer.OptimalConfig[kind]], answer.OptimalSeconds[kind]));
-            if (answer.DefaultConfig[kind] >= 0) defaults[w] = new Estimate(w, answer.Configs[answer.DefaultConfig[kind]], answer.DefaultSeconds[kind]);
+                fastest.Add(new Estimate(@class, answer.Configs[answer.OptimalConfig[kind]], answer.OptimalSeconds[kind]));
+            if (answer.DefaultConfig[kind] >= 0) defaults[@class] = new Estimate(@class, answer.Configs[answer.DefaultConfig[kind]], answer.DefaultSeconds[kind]);
         }
-        fastest.Sort((a, b) => a.Seconds != b.Seconds ? a.Seconds.CompareTo(b.Seconds) : a.Worker.CompareTo(b.Worker));
-        return ([.. fastest], defaults);
+        return (QueuedJob.SortFastestFirst(fastest), defaults);
     }
 
     /// <summary>One scheduling round: the policy's placements, already applied (jobs moved to running, workers busy).</summary>
     public IReadOnlyList<(Placement Placement, RunningAttempt Attempt)> Plan(double now)
     {
-        var placements = Policy.Schedule(Context(now));
+        var placements = _book.Plan(now);
+        if (placements.Count == 0) return [];
         var result = new List<(Placement, RunningAttempt)>(placements.Count);
-        var entryOf = placements.Count == 0 ? [] : _queue.Where(e => e.Scheduled is not null).ToDictionary(e => e.Scheduled!);
+        var started = new HashSet<Entry>(placements.Count);
         foreach (var placement in placements)
         {
-            var entry = entryOf[placement.Job];
-            var attempt = new RunningAttempt(entry, _workers[placement.Worker].Worker.Name, entry.Attempts + 1);
-            _workers[placement.Worker].Start(entry.Id, now, placement.EstimateSeconds);
+            _queuedById.Remove(placement.Job.Job.Id, out var entry);
+            var attempt = new RunningAttempt(entry!, _names[placement.Worker], entry!.Attempts + 1);
             _running[entry.Id] = attempt;
+            started.Add(entry);
             result.Add((placement, attempt));
         }
-        if (result.Count > 0)
-        {
-            var started = result.Select(r => r.Item2.Entry).ToHashSet();
-            _queue.RemoveAll(started.Contains);
-            foreach (var entry in started) _queuedById.Remove(entry.Id);
-        }
+        _queue.RemoveAll(started.Contains);
         return result;
     }
 
-    /// <summary>The worker did not take the attempt (busy or gone): the job goes back; the attempt number is used up
-    /// but no failure is counted.</summary>
+    /// <summary>The worker did not take the attempt (busy or gone): the job goes back at the end of the queue; the
+    /// attempt number is used up but no failure is counted.</summary>
     public void ReturnToQueue(RunningAttempt attempt)
     {
         if (!_running.Remove(attempt.Entry.Id)) return;
         attempt.Entry.Attempts = attempt.Attempt;
-        _queue.Add(attempt.Entry);
-        _queuedById[attempt.Entry.Id] = attempt.Entry;
+        Enqueue(attempt.Entry);
+    }
+
+    /// <summary>A planned placement that was never acted on: the job goes back to its place in the queue as it was
+    /// before the round (its attempt number not used up, its estimates kept), the worker is free again with its
+    /// previous last-free time.</summary>
+    public void Undo(RunningAttempt attempt)
+    {
+        if (!_running.TryGetValue(attempt.Entry.Id, out var running) || running != attempt) return;
+        _running.Remove(attempt.Entry.Id);
+        var entry = attempt.Entry;
+        if (_book.TryGetWorker(attempt.Worker, out var worker) && entry.Scheduled is not null
+            && _book.RunningOn(worker)?.Placement.Job == entry.Scheduled)
+        {
+            _book.Undo(worker); // the policy's view of the job goes back to its place too
+            Insert(entry);
+        }
+        else Requeue(entry);
     }
 
     /// <summary>An attempt that was running when the coordinator's state was saved.</summary>
@@ -256,28 +344,28 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     public void MarkBusy(string worker, string job, double now)
     {
-        if (_workerIndex.TryGetValue(worker, out var index) && _workers[index].IsFree) _workers[index].Start(job, now, 0);
+        if (_book.TryGetWorker(worker, out var index)) _book.MarkBusy(index, job, now);
     }
 
     /// <summary>The worker is free, if the job it was busy with (as far as the pool knows) is <paramref name="job"/>;
     /// null frees it whatever it was running.</summary>
     public void MarkFree(string worker, string? job, double now)
     {
-        if (_workerIndex.TryGetValue(worker, out var index) && !_workers[index].IsFree && (job is null || _workers[index].RunningJob == job))
-            _workers[index].Finish(now);
+        if (_book.TryGetWorker(worker, out var index) && (job is null || _book.Workers[index].RunningJob == job))
+            _book.Finish(index, now);
     }
 
-    public bool HasFreeWorker => _workers.Any(w => w.IsFree);
+    int Index(string worker) => _book.TryGetWorker(worker, out var index) ? index : throw new KeyNotFoundException($"unknown worker '{worker}'");
 
-    SchedulingContext Context(double now) =>
-        new(now, _workers, [.. _queue.Where(e => e.Scheduled is not null).Select(e => e.Scheduled!)]);
-}
-
-/// <summary>A read-only list that is built on first use.</summary>
-sealed class LazyList<T>(Lazy<List<T>> items) : IReadOnlyList<T>
-{
-    public T this[int index] => items.Value[index];
-    public int Count => items.Value.Count;
-    public IEnumerator<T> GetEnumerator() => items.Value.GetEnumerator();
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    /// <summary>Where an entry of <paramref name="order"/> is or would go in <see cref="_queue"/>.</summary>
+    int Position(long order)
+    {
+        int low = 0, high = _queue.Count;
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            if (_queue[mid].Order < order) low = mid + 1; else high = mid;
+        }
+        return low;
+    }
 }

@@ -2,8 +2,8 @@ namespace SynergAI.Grains.Execution;
 
 /// <summary>
 /// Runs dispatched attempts. <see cref="StartAsync"/> returns once the attempt has started, never when it ends; the
-/// executor then reports to the worker's grain: <see cref="IWorkerNodeGrain.Heartbeat"/> while it runs and
-/// <see cref="IWorkerNodeGrain.Report"/> when it ends (success or failure). A report for a stale attempt is ignored by
+/// executor then reports to the worker's grain: <see cref="IWorkerRuntimeGrain.Heartbeat"/> while it runs and
+/// <see cref="IWorkerRuntimeGrain.Report"/> when it ends (success or failure). A report for a stale attempt is ignored by
 /// the worker, so an executor may report late or twice without harm. Implementations: <see cref="SimulatedExecutor"/>
 /// (waits the estimated run time) and, later, one that runs each attempt as a Kubernetes pod.
 /// </summary>

@@ -59,7 +59,7 @@ public sealed class SimulatedExecutor : IJobExecutor
 
     async Task RunAsync(Dispatch dispatch, TimeSpan runFor, CancellationToken stop)
     {
-        var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);
+        var worker = grains.GetGrain<IWorkerRuntimeGrain>(dispatch.Worker);
         var end = time.GetUtcNow() + runFor;
         try
         {

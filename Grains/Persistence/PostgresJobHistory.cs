@@ -77,12 +77,12 @@ public static class PostgresJobHistory
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The pool's jobs recorded as Submitted or Queued, oldest submission first.</summary>
-    public static async Task<IReadOnlyList<JobHistoryRow>> WaitingAsync(NpgsqlDataSource dataSource, string pool, CancellationToken cancellationToken = default)
+    /// <summary>The pool's jobs recorded as Submitted, Queued, Dispatched or Running, oldest submission first.</summary>
+    public static async Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(NpgsqlDataSource dataSource, string pool, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM synergai_job_history WHERE pool = @pool AND state IN ('Submitted', 'Queued') ORDER BY submitted_at, job");
+            $"SELECT {Columns} FROM synergai_job_history WHERE pool = @pool AND state IN ('Submitted', 'Queued', 'Dispatched', 'Running') ORDER BY submitted_at, job");
         command.Parameters.Add(new NpgsqlParameter<string>("pool", pool));
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }

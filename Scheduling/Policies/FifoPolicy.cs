@@ -14,15 +14,15 @@ public abstract class FifoPolicy : ISchedulingPolicy
 
     public IReadOnlyList<Placement> Schedule(SchedulingContext context)
     {
-        var free = context.Workers.Where(w => w.IsFree).ToList();
+        var free = context.Free.All.Select(w => context.Workers[w]).ToList(); // ascending index, as the rules break ties
         var placements = new List<Placement>();
         foreach (var job in context.Queue)
         {
             if (free.Count == 0) { job.WaitReason = "all workers busy"; continue; }
-            var candidates = free.Where(w => job.Defaults[w.Index] is not null).ToList();
+            var candidates = free.Where(w => job.Defaults[w.Class] is not null).ToList();
             if (candidates.Count == 0) { job.WaitReason = "no free worker can run the engine"; continue; }
             var (worker, why) = Choose(candidates, context);
-            var estimate = job.Defaults[worker.Index]!.Value;
+            var estimate = job.Defaults[worker.Class]!.Value;
             placements.Add(new Placement(job, worker.Index, estimate.Config, estimate.Seconds, why));
             free.Remove(worker);
         }

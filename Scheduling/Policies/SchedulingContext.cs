@@ -1,7 +1,17 @@
 namespace SynergAI.Scheduling.Policies;
 
 /// <summary>What a policy sees in one scheduling round: the time, the workers and the queue in arrival order.</summary>
-public sealed record SchedulingContext(double Now, IReadOnlyList<WorkerState> Workers, IReadOnlyList<QueuedJob> Queue);
+public sealed record SchedulingContext(double Now, IReadOnlyList<WorkerState> Workers, IReadOnlyList<QueuedJob> Queue)
+{
+    FreeWorkers? _free;
+
+    /// <param name="free">The free workers by class, kept by the caller alongside <paramref name="workers"/>.</param>
+    public SchedulingContext(double now, IReadOnlyList<WorkerState> workers, IReadOnlyList<QueuedJob> queue, FreeWorkers free)
+        : this(now, workers, queue) => _free = free;
+
+    /// <summary>The free workers by class; built from <see cref="Workers"/> when the caller keeps no index.</summary>
+    public FreeWorkers Free => _free ??= FreeWorkers.Of(Workers);
+}
 
 /// <summary>A policy's decision: start <paramref name="Job"/> now on <paramref name="Worker"/> in <paramref name="Config"/>,
 /// and why.</summary>
@@ -16,6 +26,10 @@ public interface ISchedulingPolicy
 {
     /// <summary>The policy's name on the command line and in reports (<c>synergai</c>, <c>rr</c>, …).</summary>
     string Name { get; }
+
+    /// <summary>True when the policy binds each job to one worker on arrival, looking at the whole queue (SRR,
+    /// SLO-MAEL): such a pool's queue cannot be split into shards.</summary>
+    bool BindsOnArrival => false;
 
     /// <summary>Called once when <paramref name="job"/> joins the queue (it is already in <c>context.Queue</c>).
     /// Policies that bind a job to a worker on arrival (SRR, SLO-MAEL) do it here.</summary>

@@ -20,6 +20,8 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
 {
     public string Name => "slo-mael";
 
+    public bool BindsOnArrival => true;
+
     public void OnArrival(QueuedJob job, SchedulingContext context)
     {
         var queues = QueuesByWorker(context, except: job);
@@ -36,7 +38,7 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
         (int Worker, int NewMisses, double Average)? best = null;
         foreach (var worker in context.Workers)
         {
-            if (job.Defaults[worker.Index] is null) continue;
+            if (job.Defaults[worker.Class] is null) continue;
             var queue = queues[worker.Index];
             var (before, missedBefore) = Expected(queue, worker, context.Now);
             queue.Insert(InsertionPoint(queue, job), job);
@@ -68,7 +70,7 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
                 continue;
             }
             var head = queue[0];
-            var estimate = head.Defaults[worker.Index]!.Value;
+            var estimate = head.Defaults[worker.Class]!.Value;
             placements.Add(new Placement(head, worker.Index, estimate.Config, estimate.Seconds, "earliest deadline in the queue of the worker it was bound to on arrival"));
         }
         return placements;
@@ -98,7 +100,7 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
         var misses = 0;
         foreach (var job in queue)
         {
-            finish += job.Defaults[worker.Index]!.Value.Seconds;
+            finish += job.Defaults[worker.Class]!.Value.Seconds;
             latency += finish - job.Job.ArrivalSeconds;
             if (finish > job.Job.DeadlineSeconds) misses++;
         }

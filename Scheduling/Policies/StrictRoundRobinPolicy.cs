@@ -5,8 +5,12 @@ namespace SynergAI.Scheduling.Policies;
 public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
 {
     int _next;
+    /// <summary>Each worker's wait reason, made once: a long queue would otherwise make a string per job per round.</summary>
+    readonly Dictionary<string, string> _waitReasons = new(StringComparer.Ordinal);
 
     public string Name => "srr";
+
+    public bool BindsOnArrival => true;
 
     public void OnArrival(QueuedJob job, SchedulingContext context)
     {
@@ -14,7 +18,7 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
         for (var step = 0; step < n; step++)
         {
             var w = (_next + step) % n;
-            if (job.Defaults[w] is null) continue;
+            if (job.Defaults[context.Workers[w].Class] is null) continue;
             job.BoundWorker = w;
             _next = (w + 1) % n;
             return;
@@ -30,10 +34,12 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
         {
             if (!free[job.BoundWorker])
             {
-                job.WaitReason = $"waits for its worker '{context.Workers[job.BoundWorker].Worker.Name}'";
+                var name = context.Workers[job.BoundWorker].Worker.Name;
+                if (!_waitReasons.TryGetValue(name, out var reason)) _waitReasons.Add(name, reason = $"waits for its worker '{name}'");
+                job.WaitReason = reason;
                 continue;
             }
-            var estimate = job.Defaults[job.BoundWorker]!.Value;
+            var estimate = job.Defaults[context.Workers[job.BoundWorker].Class]!.Value;
             placements.Add(new Placement(job, job.BoundWorker, estimate.Config, estimate.Seconds, "its turn on the worker it was bound to on arrival"));
             free[job.BoundWorker] = false;
         }

@@ -5,14 +5,16 @@ namespace SynergAI.Scheduling.Policies;
 /// <summary>
 /// SynergAI's online phase (thesis ch. 6, spec §3), in three steps:
 /// <list type="number">
-/// <item><b>Evaluate</b> every queued job: <c>T_remaining = T_qos − T_waiting</c>; the acceptable workers are those whose
-/// <c>T_est</c> (in their optimal configuration) fits in it; urgency is <c>T_remaining − T_est</c> on the fastest worker.</item>
-/// <item><b>Order</b> the queue by urgency, most urgent first; jobs with no acceptable worker go behind every job
+/// <item><b>Evaluate</b> every queued job: <c>T_remaining = T_qos − T_waiting</c>; the acceptable classes of worker are
+/// those whose <c>T_est</c> (in their optimal configuration) fits in it; urgency is <c>T_remaining − T_est</c> on the
+/// fastest class.</item>
+/// <item><b>Order</b> the queue by urgency, most urgent first; jobs with no acceptable class go behind every job
 /// that can still make its deadline.</item>
-/// <item><b>Bind</b>: each job in order takes the first free worker of its acceptable workers, fastest first, in that
-/// worker's <c>c*</c>; if none is free it waits. Then jobs that can no longer make it take the free worker with the
-/// smallest <c>T_est</c>: a worker left free at that point is one no feasible job is waiting for.</item>
+/// <item><b>Bind</b>: each job in order takes the lowest free worker of its acceptable classes, fastest class first,
+/// in that class's <c>c*</c>; if none is free it waits. Then jobs that can no longer make it take a free worker of the
+/// class with the smallest <c>T_est</c>: a worker left free at that point is one no feasible job is waiting for.</item>
 /// </list>
+/// A round costs per job about the number of classes, not of workers (see <see cref="FreeWorkers"/>).
 /// </summary>
 public sealed class SynergAiPolicy : ISchedulingPolicy
 {
@@ -21,37 +23,39 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
     public IReadOnlyList<Placement> Schedule(SchedulingContext context)
     {
         var queue = context.Queue;
-        var free = context.Workers.Select(w => w.IsFree).ToArray();
-        var freeCount = free.Count(f => f);
+        var free = context.Free;
 
-        foreach (var job in queue) Evaluate(job, context.Now);
-        if (freeCount == 0 || queue.Count == 0)
+        foreach (var job in queue) Evaluate(job, context.Now, free);
+        if (free.Count == 0 || queue.Count == 0)
         {
-            foreach (var job in queue) job.WaitReason = "all workers busy";
+            foreach (var job in queue) job.WaitReason = AllBusy;
             return [];
         }
 
+        var round = new Round(free);
         var placements = new List<Placement>();
         foreach (var job in Order(queue))
         {
-            if (freeCount == 0) { job.WaitReason = "all workers busy"; continue; }
-            var placement = job.AcceptableWorkers > 0 ? BindFeasible(job, free) : BindLate(job, free);
-            if (placement is null) continue;
-            placements.Add(placement);
-            free[placement.Worker] = false;
-            freeCount--;
+            if (round.Left == 0) { job.WaitReason = AllBusy; continue; }
+            var placement = job.AcceptableClasses > 0 ? BindFeasible(job, round) : BindLate(job, round);
+            if (placement is not null) placements.Add(placement);
         }
         return placements;
     }
 
-    /// <summary>Eqs. 6.1-6.4: the acceptable workers are a prefix of the job's fastest-first estimates.</summary>
-    static void Evaluate(QueuedJob job, double now)
+    const string AllBusy = "all workers busy";
+
+    /// <summary>Eqs. 6.1-6.4: the acceptable classes are a prefix of the job's fastest-first estimates.</summary>
+    static void Evaluate(QueuedJob job, double now, FreeWorkers free)
     {
         var remaining = job.Job.QosSeconds - (now - job.Job.ArrivalSeconds);
+        var fastest = job.FastestFirst;
         var acceptable = 0;
-        while (acceptable < job.FastestFirst.Count && job.FastestFirst[acceptable].Seconds <= remaining) acceptable++;
-        job.AcceptableWorkers = acceptable;
-        job.Urgency = remaining - job.FastestFirst[0].Seconds;
+        var workers = 0;
+        while (acceptable < fastest.Count && fastest[acceptable].Seconds <= remaining) workers += free.Members(fastest[acceptable++].Class);
+        job.AcceptableClasses = acceptable;
+        job.AcceptableWorkers = workers;
+        job.Urgency = remaining - fastest[0].Seconds;
     }
 
     /// <summary>Feasible jobs first, each group most urgent first; ties keep arrival order.</summary>
@@ -59,35 +63,56 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
     {
         var ordered = queue.ToArray();
         var keys = new (bool Late, double Urgency, int Arrival)[ordered.Length];
-        for (var i = 0; i < ordered.Length; i++) keys[i] = (ordered[i].AcceptableWorkers == 0, ordered[i].Urgency, i);
+        for (var i = 0; i < ordered.Length; i++) keys[i] = (ordered[i].AcceptableClasses == 0, ordered[i].Urgency, i);
         Array.Sort(keys, ordered);
         return ordered;
     }
 
-    static Placement? BindFeasible(QueuedJob job, bool[] free)
+    static Placement? BindFeasible(QueuedJob job, Round round)
     {
-        for (var rank = 0; rank < job.AcceptableWorkers; rank++)
+        for (var rank = 0; rank < job.AcceptableClasses; rank++)
         {
             var estimate = job.FastestFirst[rank];
-            if (!free[estimate.Worker]) continue;
+            if (!round.HasFree(estimate.Class)) continue;
             var why = rank == 0
                 ? $"fastest worker meeting the deadline (T_est {F(estimate.Seconds)} s, slack {F(job.Urgency)} s)"
-                : $"acceptable worker {rank + 1} of {job.AcceptableWorkers}, faster ones busy (T_est {F(estimate.Seconds)} s)";
-            return new Placement(job, estimate.Worker, estimate.Config, estimate.Seconds, why);
+                : $"acceptable worker {rank + 1} of {job.AcceptableClasses}, faster ones busy (T_est {F(estimate.Seconds)} s)";
+            return new Placement(job, round.Take(estimate.Class), estimate.Config, estimate.Seconds, why);
         }
         job.WaitReason = $"all {job.AcceptableWorkers} workers that meet the deadline are busy";
         return null;
     }
 
-    static Placement? BindLate(QueuedJob job, bool[] free)
+    static Placement? BindLate(QueuedJob job, Round round)
     {
         foreach (var estimate in job.FastestFirst)
-            if (free[estimate.Worker])
-                return new Placement(job, estimate.Worker, estimate.Config, estimate.Seconds,
+            if (round.HasFree(estimate.Class))
+                return new Placement(job, round.Take(estimate.Class), estimate.Config, estimate.Seconds,
                     $"no worker can meet the deadline (short by {F(-job.Urgency)} s); fastest free worker");
         job.WaitReason = "deadline already lost; no worker that can run the engine is free";
         return null;
     }
 
     static string F(double seconds) => seconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>This round's scratch: the free workers it has not taken yet. A round always takes the lowest free
+    /// worker of a class, so what it took of a class is a prefix of that class's free workers.</summary>
+    sealed class Round(FreeWorkers free)
+    {
+        readonly int[] _taken = new int[free.ClassCount];
+        readonly IEnumerator<int>?[] _next = new IEnumerator<int>?[free.ClassCount];
+
+        public int Left { get; private set; } = free.Count;
+
+        public bool HasFree(int @class) => @class < _taken.Length && _taken[@class] < free.InClass(@class).Count;
+
+        public int Take(int @class)
+        {
+            var next = _next[@class] ??= free.InClass(@class).GetEnumerator();
+            next.MoveNext();
+            _taken[@class]++;
+            Left--;
+            return next.Current;
+        }
+    }
 }

@@ -1,10 +1,17 @@
 namespace SynergAI.Scheduling.Policies;
 
-/// <summary>A worker as the policies see it: free or busy, and its recent history.</summary>
-public sealed class WorkerState(int index, Worker worker)
+/// <summary>A worker as the policies see it: its class, free or busy, and its recent history.</summary>
+/// <param name="class">The worker's class: workers with identical profiles share one, and with it their estimates.</param>
+public sealed class WorkerState(int index, Worker worker, int @class)
 {
+    /// <summary>A worker that is a class of its own.</summary>
+    public WorkerState(int index, Worker worker) : this(index, worker, index) { }
+
     public int Index { get; } = index;
     public Worker Worker { get; } = worker;
+
+    /// <summary>Index into a job's estimates (<see cref="QueuedJob.FastestFirst"/>, <see cref="QueuedJob.Defaults"/>).</summary>
+    public int Class { get; internal set; } = @class;
 
     /// <summary>How strong the worker is for Best Effort: its mean QPS over the engines it runs, in its default
     /// configuration (see <see cref="ConfigurationDictionary.DefaultStrength"/>).</summary>
@@ -31,6 +38,14 @@ public sealed class WorkerState(int index, Worker worker)
     {
         RunningJob = null;
         LastFreeAt = now;
+    }
+
+    /// <summary>Puts the worker in a given state: a placement undone, or a replica of another pool's worker.</summary>
+    internal void Restore(string? runningJob, double expectedFreeAt, double lastFreeAt)
+    {
+        RunningJob = runningJob;
+        ExpectedFreeAt = expectedFreeAt;
+        LastFreeAt = lastFreeAt;
     }
 
     /// <summary>The estimated time left of the running job (0 when free or overdue).</summary>

@@ -1,12 +1,15 @@
+using System.Globalization;
 using MathNet.Numerics.Distributions;
 using SynergAI.Scheduling.Policies;
+using SynergAI.Scheduling.Pool;
 
 namespace SynergAI.Scheduling.Simulation;
 
 /// <summary>
-/// Discrete-event simulation of a trace on a testbed under a policy, on a virtual clock. Events are arrivals,
-/// completions and periodic re-evaluations; at each event time completions are applied first, then arrivals, then
-/// one scheduling round. A job runs <c>T_pre + q/QPS</c> of the configuration it was placed in, times its noise factor.
+/// Discrete-event simulation of a trace on a testbed under a policy, on a virtual clock, around a <see cref="PoolBook"/>.
+/// Events are arrivals, completions and periodic re-evaluations; at each event time completions are applied first, then
+/// arrivals, then one scheduling round. A job runs <c>T_pre + q/QPS</c> of the configuration it was placed in, times
+/// its noise factor.
 /// </summary>
 public static class Simulator
 {
@@ -18,10 +21,10 @@ public static class Simulator
             throw new ArgumentOutOfRangeException(nameof(options), $"the re-evaluation interval must be a positive number of seconds, got {options.ReevaluationIntervalSeconds}");
         var arrivals = trace.OrderBy(j => j.ArrivalSeconds).ToArray();
         var noise = NoiseFactors(trace, options);
-        var workers = dictionary.Workers.Select((w, i) => new WorkerState(i, w) { Strength = dictionary.DefaultStrength(i) }).ToArray();
-        var running = new (Placement Placement, double Started)?[workers.Length];
+        var book = new PoolBook(policy);
+        for (var w = 0; w < dictionary.Workers.Count; w++)
+            book.SetWorker(dictionary.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
         var completions = new PriorityQueue<int, (double Time, int Worker)>();
-        var queue = new List<QueuedJob>();
         var outcomes = new List<JobOutcome>(trace.Count);
         var next = 0;
         var reevaluateAt = double.PositiveInfinity;
@@ -35,37 +38,20 @@ public static class Simulator
             while (completions.TryPeek(out var w, out var at) && at.Time <= now)
             {
                 completions.Dequeue();
-                var (placement, started) = running[w]!.Value;
-                outcomes.Add(new JobOutcome(placement.Job.Job, workers[w].Worker.Name, placement.Config, started, at.Time, placement.Reason));
-                running[w] = null;
-                workers[w].Finish(at.Time);
+                var (placement, started, _) = book.Finish(w, at.Time)!;
+                outcomes.Add(new JobOutcome(placement.Job.Job, book.Workers[w].Worker.Name, placement.Config, started, at.Time, placement.Reason));
             }
-            var context = new SchedulingContext(now, workers, queue);
             while (next < arrivals.Length && arrivals[next].ArrivalSeconds <= now)
-            {
-                var job = QueuedJob.Create(arrivals[next++], dictionary);
-                queue.Add(job);
-                policy.OnArrival(job, context);
-            }
+                book.Arrive(QueuedJob.Create(arrivals[next++], dictionary), now);
 
-            var placements = policy.Schedule(context);
+            var placements = book.Plan(now);
             foreach (var placement in placements)
-            {
-                var worker = workers[placement.Worker];
-                worker.Start(placement.Job.Job.Id, now, placement.EstimateSeconds);
-                running[placement.Worker] = (placement, now);
                 completions.Enqueue(placement.Worker, (now + placement.EstimateSeconds * noise[placement.Job.Job.Id], placement.Worker));
-            }
-            if (placements.Count == 0 && queue.Count > 0 && completions.Count == 0 && next == arrivals.Length)
-                throw new InvalidOperationException($"policy '{policy.Name}' left {queue.Count} jobs waiting with every worker idle");
-            if (placements.Count > 0)
-            {
-                var placed = placements.Select(p => p.Job).ToHashSet();
-                queue.RemoveAll(placed.Contains);
-            }
+            if (placements.Count == 0 && book.QueuedCount > 0 && completions.Count == 0 && next == arrivals.Length)
+                throw new InvalidOperationException($"policy '{policy.Name}' left {book.QueuedCount} jobs waiting with every worker idle");
             // Waiting jobs can change places only as time passes (a deadline becoming unreachable), which matters
             // only while some worker is idle; otherwise the next arrival or completion re-evaluates.
-            reevaluateAt = queue.Count > 0 && workers.Any(w => w.IsFree)
+            reevaluateAt = book.QueuedCount > 0 && book.HasFreeWorker
                 ? now + options.ReevaluationIntervalSeconds
                 : double.PositiveInfinity;
         }

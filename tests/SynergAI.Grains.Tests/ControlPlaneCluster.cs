@@ -39,7 +39,7 @@ public sealed class ControlPlaneCluster : IAsyncLifetime
     /// <summary>Registers the reference testbed's workers, one after another (their order is the pool's worker order),
     /// as <c>{prefix}-x86</c> etc. in <paramref name="pool"/>, and configures the pool.</summary>
     public async Task<string[]> ReferencePool(string pool, string prefix, string policy = "synergai", double timeScale = 0.01,
-        double reevaluationMs = 10)
+        double reevaluationMs = 10, int shards = 0)
     {
         var testbed = ReferenceTestbed.Load();
         var names = new List<string>();
@@ -52,7 +52,7 @@ public sealed class ControlPlaneCluster : IAsyncLifetime
                 pool);
             names.Add(name);
         }
-        await Client.GetGrain<IQueueCoordinatorGrain>(pool).Configure(new PoolSettings(policy, timeScale, TimeSpan.FromMilliseconds(reevaluationMs)));
+        await Client.GetGrain<IQueueCoordinatorGrain>(pool).Configure(new PoolSettings(policy, timeScale, TimeSpan.FromMilliseconds(reevaluationMs), shards));
         return [.. names];
     }
 

@@ -18,7 +18,7 @@ public class CoordinatorTests(ControlPlaneCluster fixture)
         await fixture.Pool(pool, pool, ["x86"]);
         var coordinator = Client.Coordinator(pool);
         var original = (await coordinator.GetStatus()).Settings;
-        var wanted = new PoolSettings("rr", 0.02, TimeSpan.FromMilliseconds(300));
+        var wanted = new PoolSettings("rr", 0.02, TimeSpan.FromMilliseconds(300), Shards: 2);
         var blocker = $"{pool}-blocker";
         var queued = $"{pool}-queued";
         try
@@ -42,6 +42,7 @@ public class CoordinatorTests(ControlPlaneCluster fixture)
             await Assert.ThrowsAsync<ArgumentException>(() => coordinator.Configure(wanted with { TimeScale = double.NaN }));
             await Assert.ThrowsAsync<ArgumentException>(() => coordinator.Configure(wanted with { TimeScale = 0 }));
             await Assert.ThrowsAsync<ArgumentException>(() => coordinator.Configure(wanted with { ReevaluationInterval = TimeSpan.Zero }));
+            await Assert.ThrowsAsync<ArgumentException>(() => coordinator.Configure(wanted with { Shards = -1 }));
             Assert.Equal(original, (await coordinator.GetStatus()).Settings);
 
             Assert.Equal(wanted, await coordinator.Configure(wanted));

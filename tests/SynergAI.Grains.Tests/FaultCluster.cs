@@ -61,9 +61,9 @@ public sealed class RecordingJobHistory : IJobHistory
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<Grains.Persistence.JobHistoryRow>> WaitingAsync(string pool) =>
+    public Task<IReadOnlyList<Grains.Persistence.JobHistoryRow>> UnfinishedAsync(string pool) =>
         Task.FromResult<IReadOnlyList<Grains.Persistence.JobHistoryRow>>([.. _latest.Values
-            .Where(s => s.Pool == pool && s.State is JobState.Submitted or JobState.Queued).OrderBy(s => s.SubmittedAt)
+            .Where(s => s.Pool == pool && !s.IsFinished).OrderBy(s => s.SubmittedAt)
             .Select(s => new Grains.Persistence.JobHistoryRow(s.Id, s.Pool, s.Spec.Engine, s.Spec.Queries, s.Spec.QosSeconds, s.State,
                 s.Worker, s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason))]);
 }
@@ -145,7 +145,7 @@ public sealed class ScriptedExecutor(IGrainFactory grains, IOptions<SynergAiOpti
 
     async Task RunAsync(Dispatch dispatch, Run run, bool fail, CancellationToken stop)
     {
-        var worker = grains.GetGrain<IWorkerNodeGrain>(dispatch.Worker);
+        var worker = grains.GetGrain<IWorkerRuntimeGrain>(dispatch.Worker);
         var runFor = TimeSpan.FromSeconds(dispatch.EstimateSeconds * dispatch.TimeScale);
         var clock = Stopwatch.StartNew();
         try
@@ -170,7 +170,7 @@ public sealed class ScriptedExecutor(IGrainFactory grains, IOptions<SynergAiOpti
     }
 }
 
-/// <summary>Counts, per job, the calls that moved it from unfinished to finished (OnFinished or Cancel; both change the
+/// <summary>Counts, per job, the calls that moved it from unfinished to finished (OnAttemptEnded or Cancel; both change the
 /// state before their first await, so a before/after look around the call is exact).</summary>
 public sealed class JobEndCounter : IIncomingGrainCallFilter
 {
@@ -181,7 +181,7 @@ public sealed class JobEndCounter : IIncomingGrainCallFilter
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         var method = context.InterfaceMethod?.Name;
-        if (context.Grain is not IJobGrain job || method is not (nameof(IJobGrain.OnFinished) or nameof(IJobGrain.Cancel)))
+        if (context.Grain is not IJobGrain job || method is not (nameof(IJobLifecycleGrain.OnAttemptEnded) or nameof(IJobGrain.Cancel)))
         {
             await context.Invoke();
             return;

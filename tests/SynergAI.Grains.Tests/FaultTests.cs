@@ -27,7 +27,7 @@ public class FaultTests(FaultCluster fixture)
         Assert.NotNull(failed.CompletedAt);
         Assert.Equal(new[] { 1, 2, 3 }, fixture.Executor.StartCallsOf(job));
         Assert.Empty(fixture.Executor.RunsOf(job));
-        Assert.Equal(new[] { "Failed via OnFinished" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Failed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
 
         var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
         Assert.DoesNotContain(status.Queue, q => q.Job == job);
@@ -39,9 +39,9 @@ public class FaultTests(FaultCluster fixture)
     }
 
     [Fact]
-    public async Task A_job_missing_from_its_pools_queue_is_taken_back_from_the_job_history_on_recovery_and_completes()
+    public async Task A_job_missing_from_its_shard_is_taken_back_from_the_job_history_by_the_sweep_and_completes()
     {
-        // What a coordinator that died before saving an acknowledged arrival looks like when it comes back: the job's
+        // What a shard that lost an acknowledged arrival looks like (its silo died, or a message was lost): the job's
         // own record and its history row say Queued, the pool's queue does not have it.
         const string pool = "f-adopt";
         await Client.RegisterPool(pool, pool, ["x86"]);
@@ -50,17 +50,17 @@ public class FaultTests(FaultCluster fixture)
         var job = $"{pool}-lost-arrival";
         await Client.Job(job).Submit(new JobSpec(TestSupport.Engine, 10, 1e5), pool);
         Assert.Equal(JobState.Queued, fixture.History.Of(job)!.State);
-        Assert.True(await Client.Coordinator(pool).Remove(job)); // the queue forgets it; the job does not know
+        Assert.True(await (await Client.ShardOf(pool, job)).Remove(job)); // the queue forgets it; the job does not know
         Assert.DoesNotContain((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
 
-        Assert.Equal(0, await Client.Coordinator(pool).Recover()); // no attempt was lost; the arrival is taken back
+        Assert.Equal(0, await Client.Dispatcher(pool).Recover()); // no attempt was lost; the arrival is taken back
         Assert.Contains((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
 
         await Client.Job(blocker).Cancel();
         var done = await Client.WaitFinished(job);
         Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
         Assert.Equal(JobState.Completed, fixture.History.Of(job)!.State);
-        Assert.Equal(new[] { "Completed via OnFinished" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public class FaultTests(FaultCluster fixture)
         var runs = fixture.Executor.RunsOf(job);
         Assert.Equal(new (int, string?)[] { (1, "failed"), (2, "succeeded") }, runs.Select(r => (r.Attempt, r.How)));
         AssertNoOverlap(runs);
-        Assert.Equal(new[] { "Completed via OnFinished" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
         Assert.Empty((await Client.WaitForPool(pool, p => p.Running == 0, "nothing running")).Queue);
     }
 
@@ -96,7 +96,7 @@ public class FaultTests(FaultCluster fixture)
         var lostWorker = lost.Worker;
 
         // The lost attempt's executor reports after all, while attempt 2 runs: ignored.
-        await Client.Worker(lostWorker).Report(new ExecutionReport(job, 1, true, null));
+        await Client.WorkerRuntime(lostWorker).Report(new ExecutionReport(job, 1, true, null));
         var still = (await Client.Job(job).GetStatus())!;
         if (!still.IsFinished) // attempt 2 may just have finished on its own; then the report below covers it
         {
@@ -109,14 +109,14 @@ public class FaultTests(FaultCluster fixture)
         var done = await Client.WaitFinished(job);
         Assert.Equal(JobState.Completed, done.State);
         Assert.Equal(2, done.Attempts);
-        await Client.Worker(lostWorker).Report(new ExecutionReport(job, 1, false, "late failure"));
-        await Client.Worker(second.Worker!).Report(new ExecutionReport(job, 1, false, "late failure"));
+        await Client.WorkerRuntime(lostWorker).Report(new ExecutionReport(job, 1, false, "late failure"));
+        await Client.WorkerRuntime(second.Worker!).Report(new ExecutionReport(job, 1, false, "late failure"));
         Assert.Equal(done, await Client.Job(job).GetStatus());
 
         var runs = fixture.Executor.RunsOf(job);
         Assert.Equal(new (int, string?)[] { (1, "cancelled"), (2, "succeeded") }, runs.Select(r => (r.Attempt, r.How)));
         AssertNoOverlap(runs);
-        Assert.Equal(new[] { "Completed via OnFinished" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
         var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
         Assert.Empty(status.Queue);
         Assert.Equal(WorkerCondition.Free, (await Client.Worker(lostWorker).GetStatus()).Condition);

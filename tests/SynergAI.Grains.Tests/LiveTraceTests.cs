@@ -12,15 +12,17 @@ namespace SynergAI.Grains.Tests;
 public class LiveTraceTests(ControlPlaneCluster fixture, ITestOutputHelper output)
 {
     /// <summary>The FIFO baselines are left out on purpose: a few milliseconds of dispatch latency can flip which worker
-    /// a FIFO job lands on and cascade; SynergAI's deadline-driven choices are robust to that.</summary>
+    /// a FIFO job lands on and cascade; SynergAI's deadline-driven choices are robust to that.
+    /// The pool decides as the simulator does with one shard or several (ShardedRoundsTests replays that exactly); here
+    /// the live run adds real time, so its violations may differ by one.</summary>
     [Theory]
-    [InlineData("synergai", 7)]
-    [InlineData("synergai", 11)]
-    public async Task A_DL_FH_trace_completes_on_two_silos_with_violations_close_to_the_simulator(string policy, int seed)
+    [InlineData("synergai", 7, 1)]
+    [InlineData("synergai", 11, 4)]
+    public async Task A_DL_FH_trace_completes_on_two_silos_with_violations_close_to_the_simulator(string policy, int seed, int shards)
     {
-        const double timeScale = 0.02;
-        var pool = $"live-{policy}-{seed}";
-        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 20);
+        const double timeScale = 0.03; // 0.02 let a timer's overshoot (a few ms, up to a model second) flip a job at its deadline
+        var pool = $"live-{policy}-{seed}-{shards}";
+        await fixture.ReferencePool(pool, pool, policy, timeScale, reevaluationMs: 20, shards: shards);
         var testbed = ReferenceTestbed.Load();
         var trace = TraceGenerator.Generate(Experiment.DlFh, testbed, seed);
 
@@ -41,7 +43,7 @@ public class LiveTraceTests(ControlPlaneCluster fixture, ITestOutputHelper outpu
         var live = statuses.Count(s => s.Violated == true);
         foreach (var (o, s) in outcomes.OrderBy(o => o.Job.Id).Zip(statuses.OrderBy(s => s.Id)))
             output.WriteLine($"{o.Job.Id} offline {o.Worker}/{o.Config} start {o.StartedSeconds:0} {o.Violated} | live {s.Worker}/{s.Config} start {o.Job.ArrivalSeconds + s.ModelSecondsSinceSubmission(s.StartedAt):0} {s.Violated}");
-        output.WriteLine($"{policy} seed {seed}: live {live} violations, offline {offline}");
-        Assert.InRange(live, offline - 2, offline + 2);
+        output.WriteLine($"{policy} seed {seed}, {shards} shard(s): live {live} violations, offline {offline}");
+        Assert.InRange(live, offline - 1, offline + 1);
     }
 }

@@ -25,6 +25,13 @@ public static class TestSupport
     public static IJobGrain Job(this IGrainFactory grains, string id) => grains.GetGrain<IJobGrain>(id);
     public static IWorkerNodeGrain Worker(this IGrainFactory grains, string name) => grains.GetGrain<IWorkerNodeGrain>(name);
     public static IQueueCoordinatorGrain Coordinator(this IGrainFactory grains, string pool) => grains.GetGrain<IQueueCoordinatorGrain>(pool);
+    /// <summary>The control plane's own calls on a worker (estimates, starts, the executor's reports).</summary>
+    public static IWorkerRuntimeGrain WorkerRuntime(this IGrainFactory grains, string name) => grains.GetGrain<IWorkerRuntimeGrain>(name);
+    /// <summary>The shard of its pool's queue that holds (or would hold) <paramref name="job"/>.</summary>
+    public static async Task<IPoolShardGrain> ShardOf(this IGrainFactory grains, string pool, string job) =>
+        grains.GetGrain<IPoolShardGrain>(Coordination.ShardKey.Of(pool, Coordination.ShardKey.Index(job, (await grains.Dispatcher(pool).GetSettings()).Shards)));
+    /// <summary>The control plane's own calls on a pool (recovery, worker changes).</summary>
+    public static IPoolDispatchGrain Dispatcher(this IGrainFactory grains, string pool) => grains.GetGrain<IPoolDispatchGrain>(pool);
 
     public static WorkerSpec SpecOf(string referenceWorker, string name)
     {

@@ -74,7 +74,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         const string worker = "wk-rereg";
         var registered = await Client.Worker(worker).Register(SmallSpec(worker), SmallProfile(), pool);
         var request = new EstimateRequest(["e1", "e2"], [0, 1], [100, 100]);
-        var estimates = await Client.Worker(worker).Estimate(request);
+        var estimates = await Client.WorkerRuntime(worker).Estimate(request);
 
         foreach (var (name, make) in BadCases)
         {
@@ -85,7 +85,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
             Assert.Equal(pool, now.Pool);
             Assert.Equal(WorkerCondition.Free, now.Condition);
             Assert.Equal(registered.Dictionary, now.Dictionary);
-            var again = await Client.Worker(worker).Estimate(request);
+            var again = await Client.WorkerRuntime(worker).Estimate(request);
             Assert.Equal(estimates.OptimalSeconds, again.OptimalSeconds);
             Assert.Equal(estimates.DefaultSeconds, again.DefaultSeconds);
         }
@@ -123,7 +123,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
     {
         const string worker = "wk-estimate";
         await Client.Worker(worker).Register(SmallSpec(worker), SmallProfile(), "wk-estimate");
-        var answer = await Client.Worker(worker).Estimate(new EstimateRequest(["e1", "nope", "e2"], [0, 1, 2, 0], [100, 7, 100, 1]));
+        var answer = await Client.WorkerRuntime(worker).Estimate(new EstimateRequest(["e1", "nope", "e2"], [0, 1, 2, 0], [100, 7, 100, 1]));
 
         Assert.Equal(worker, answer.Worker);
         // job 0: e1, q=100: c* c2 = 2 + 100/20 = 7; default c1 = 1 + 100/10 = 11
@@ -144,7 +144,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         Assert.Equal(1.1, answer.DefaultSeconds[3], 9);
 
         // An unregistered worker can run nothing.
-        var nobody = await Client.Worker("wk-estimate-nobody").Estimate(new EstimateRequest(["e1"], [0, 0], [1, 2]));
+        var nobody = await Client.WorkerRuntime("wk-estimate-nobody").Estimate(new EstimateRequest(["e1"], [0, 0], [1, 2]));
         Assert.Equal(new[] { -1, -1 }, nobody.OptimalConfig);
         Assert.Equal(new[] { -1, -1 }, nobody.DefaultConfig);
         await Client.Quiet("wk-estimate");
@@ -156,7 +156,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         const string worker = "wk-estimate-agx";
         await Client.Worker(worker).Register(TestSupport.SpecOf("agx", worker), TestSupport.ProfileOf("agx"), "wk-estimate");
         var engines = TestSupport.ReferenceDictionary.Engines.ToArray();
-        var answer = await Client.Worker(worker).Estimate(new EstimateRequest(engines, [.. engines.Select((_, i) => i)], [.. engines.Select((_, i) => 50 + 100 * i)]));
+        var answer = await Client.WorkerRuntime(worker).Estimate(new EstimateRequest(engines, [.. engines.Select((_, i) => i)], [.. engines.Select((_, i) => 50 + 100 * i)]));
         for (var j = 0; j < engines.Length; j++)
         {
             var e = TestSupport.ReferenceDictionary.EngineIndex(engines[j]);
@@ -194,7 +194,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
 
             Dispatch For(string job) => new(job, 1, q, target, spec.Engine, spec.Queries, "threads=16",
                 TestSupport.OptimalSeconds(spec.Engine, "x86", spec.Queries), 0.01, DateTimeOffset.UtcNow, "test");
-            var results = await Task.WhenAll(jobs.Select(j => Client.Worker(target).Start(For(j))));
+            var results = await Task.WhenAll(jobs.Select(j => Client.WorkerRuntime(target).Start(For(j))));
 
             Assert.Equal(1, results.Count(r => r == StartResult.Started));
             Assert.Equal(1, results.Count(r => r == StartResult.Busy));
@@ -213,9 +213,9 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
             Assert.Equal(0, lost.Attempts);
 
             // The same dispatch again (a retried call) is answered Started and does not disturb the running attempt.
-            Assert.Equal(StartResult.Started, await Client.Worker(target).Start(For(winner)));
-            Assert.Equal(StartResult.Busy, await Client.Worker(target).Start(For(loser)));
-            Assert.Equal(StartResult.Busy, await Client.Worker(target).Start(For(winner) with { Attempt = 2 }));
+            Assert.Equal(StartResult.Started, await Client.WorkerRuntime(target).Start(For(winner)));
+            Assert.Equal(StartResult.Busy, await Client.WorkerRuntime(target).Start(For(loser)));
+            Assert.Equal(StartResult.Busy, await Client.WorkerRuntime(target).Start(For(winner) with { Attempt = 2 }));
 
             Assert.Equal(JobState.Completed, (await Client.WaitFinished(winner)).State);
             Assert.Equal(WorkerCondition.Free, (await Client.Worker(target).GetStatus()).Condition);
@@ -230,11 +230,11 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
     public async Task An_unregistered_worker_or_one_of_another_pool_does_not_start_anything()
     {
         var d = new Dispatch("wk-start-job", 1, "wk-start", "wk-start-nobody", TestSupport.Engine, 5, "threads=16", 2, 0.01, DateTimeOffset.UtcNow, "test");
-        Assert.Equal(StartResult.Unregistered, await Client.Worker("wk-start-nobody").Start(d));
+        Assert.Equal(StartResult.Unregistered, await Client.WorkerRuntime("wk-start-nobody").Start(d));
         Assert.Equal(WorkerCondition.Unregistered, (await Client.Worker("wk-start-nobody").GetStatus()).Condition);
 
         var worker = (await fixture.Pool("wk-start", "wk-start", ["x86"]))[0];
-        Assert.Equal(StartResult.Unregistered, await Client.Worker(worker).Start(d with { Worker = worker, Pool = "wk-start-elsewhere" }));
+        Assert.Equal(StartResult.Unregistered, await Client.WorkerRuntime(worker).Start(d with { Worker = worker, Pool = "wk-start-elsewhere" }));
         Assert.Equal(WorkerCondition.Free, (await Client.Worker(worker).GetStatus()).Condition);
     }
 
@@ -248,9 +248,9 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         var running = await Client.WaitForJob(job, s => s.State == JobState.Running, "to run");
         Assert.Equal(1, running.Attempts);
 
-        await Client.Worker(worker).Report(new ExecutionReport(job, 2, true, null));
-        await Client.Worker(worker).Report(new ExecutionReport(job, 0, false, "stale failure"));
-        await Client.Worker(worker).Report(new ExecutionReport($"{pool}-someone-else", 1, true, null));
+        await Client.WorkerRuntime(worker).Report(new ExecutionReport(job, 2, true, null));
+        await Client.WorkerRuntime(worker).Report(new ExecutionReport(job, 0, false, "stale failure"));
+        await Client.WorkerRuntime(worker).Report(new ExecutionReport($"{pool}-someone-else", 1, true, null));
 
         var w = await Client.Worker(worker).GetStatus();
         Assert.Equal(WorkerCondition.Busy, w.Condition);
@@ -262,7 +262,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
 
         // After the attempt is cancelled, even a report of that very attempt changes nothing.
         var cancelled = await Client.Job(job).Cancel();
-        await Client.Worker(worker).Report(new ExecutionReport(job, 1, true, null));
+        await Client.WorkerRuntime(worker).Report(new ExecutionReport(job, 1, true, null));
         Assert.Equal(cancelled, await Client.Job(job).GetStatus());
 
         // A completed job: a late failure report for its attempt neither fails it nor queues it again.
@@ -270,7 +270,7 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         await Client.Job(quick).Submit(new JobSpec(TestSupport.Engine, 5, 1e5), pool);
         var done = await Client.WaitFinished(quick);
         Assert.Equal(JobState.Completed, done.State);
-        await Client.Worker(worker).Report(new ExecutionReport(quick, 1, false, "late failure"));
+        await Client.WorkerRuntime(worker).Report(new ExecutionReport(quick, 1, false, "late failure"));
         Assert.Equal(done, await Client.Job(quick).GetStatus());
         var after = await Client.WaitForPool(pool, s => s.Running == 0, "nothing running");
         Assert.Empty(after.Queue);

@@ -73,7 +73,7 @@ public sealed class ExecutorHarness : IAsyncDisposable
 }
 
 /// <summary>Stands in for the worker's grain: records the executor's heartbeats and reports.</summary>
-public sealed class RecordingWorker : IWorkerNodeGrain
+public sealed class RecordingWorker : SynergAI.Grains.Execution.IRunReports
 {
     readonly ConcurrentQueue<ExecutionReport> _reports = new();
     readonly ConcurrentDictionary<(string, int), int> _heartbeats = new();
@@ -94,9 +94,4 @@ public sealed class RecordingWorker : IWorkerNodeGrain
         return Task.CompletedTask;
     }
 
-    public Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool) => throw new NotSupportedException();
-    public Task<WorkerStatus> GetStatus() => throw new NotSupportedException();
-    public Task<WorkerEstimates> Estimate(EstimateRequest request) => throw new NotSupportedException();
-    public Task<StartResult> Start(Dispatch dispatch) => throw new NotSupportedException();
-    public Task Cancel(string job, int attempt) => throw new NotSupportedException();
 }

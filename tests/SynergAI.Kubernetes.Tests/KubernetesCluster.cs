@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
@@ -61,6 +62,8 @@ public sealed class KubernetesCluster : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.AddSynergAiControlPlane(configuration);
+            if (Environment.GetEnvironmentVariable("DEBUG_SILO_LOG") == "1")
+                silo.Services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information).AddFilter("Orleans", Microsoft.Extensions.Logging.LogLevel.Warning));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

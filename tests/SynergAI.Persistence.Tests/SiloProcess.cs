@@ -5,15 +5,20 @@ using System.Text;
 namespace SynergAI.Persistence.Tests;
 
 /// <summary>One <c>dotnet SynergAI.Silo.dll</c> process on free ports, its console output kept line by line (single-line
-/// log format, UTC timestamps). Killed (SIGKILL) on dispose if still running.</summary>
+/// log format, UTC timestamps). Killed (SIGKILL) on dispose if still running. <see cref="StartAgain"/> starts a new process
+/// on the same ports and settings, as a restarted container would be.</summary>
 public sealed class SiloProcess : IDisposable
 {
     readonly Process _process;
     readonly List<string> _lines = [];
+    readonly string _connectionString;
+    readonly string[] _settings;
 
-    SiloProcess(Process process, int siloPort, int gatewayPort, int httpPort)
+    SiloProcess(Process process, string connectionString, string[] settings, int siloPort, int gatewayPort, int httpPort)
     {
         _process = process;
+        _connectionString = connectionString;
+        _settings = settings;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
         HttpPort = httpPort;
@@ -22,7 +27,7 @@ public sealed class SiloProcess : IDisposable
     public int SiloPort { get; }
     public int GatewayPort { get; }
     public int HttpPort { get; }
-    public int Pid => _process.Id;
+    public int Pid { get; private set; }
     public bool HasExited => _process.HasExited;
     /// <summary>When the process was killed or seen to exit after a stop; null while it runs.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
@@ -35,10 +40,17 @@ public sealed class SiloProcess : IDisposable
     public string Output => string.Join('\n', Lines);
 
     /// <summary>Starts a silo on <paramref name="connectionString"/> with extra settings (<c>--Key=Value</c>).</summary>
-    public static SiloProcess Start(string connectionString, params string[] settings)
+    public static SiloProcess Start(string connectionString, params string[] settings) =>
+        Start(connectionString, SiloProcessTests.FreePort(), SiloProcessTests.FreePort(), SiloProcessTests.FreePort(), settings);
+
+    /// <summary>A new silo process on this one's ports and settings (after this one ended): a restart.</summary>
+    public SiloProcess StartAgain() => HasExited
+        ? Start(_connectionString, SiloPort, GatewayPort, HttpPort, _settings)
+        : throw new InvalidOperationException($"silo {SiloPort} (pid {Pid}) is still running");
+
+    static SiloProcess Start(string connectionString, int siloPort, int gatewayPort, int httpPort, string[] settings)
     {
         var dll = SiloProcessTests.Built("Silo", "SynergAI.Silo.dll");
-        var (siloPort, gatewayPort, httpPort) = (SiloProcessTests.FreePort(), SiloProcessTests.FreePort(), SiloProcessTests.FreePort());
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!, // content root: appsettings.json
@@ -54,10 +66,11 @@ public sealed class SiloProcess : IDisposable
         ];
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = new Process { StartInfo = info };
-        var silo = new SiloProcess(process, siloPort, gatewayPort, httpPort);
+        var silo = new SiloProcess(process, connectionString, settings, siloPort, gatewayPort, httpPort);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.Start();
+        silo.Pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return silo;
@@ -109,6 +122,8 @@ public sealed class SiloProcess : IDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     static extern int SendSignal(int pid, int signal);
 #pragma warning restore SYSLIB1054
+
+    public override string ToString() => $"silo {SiloPort} (pid {Pid})";
 
     public void Dispose()
     {

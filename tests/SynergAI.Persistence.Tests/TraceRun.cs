@@ -33,7 +33,11 @@ public sealed partial class TraceRun : IAsyncDisposable
     }
 
     public string ConnectionString { get; }
-    public IReadOnlyList<SiloProcess> Silos => _silos;
+    /// <summary>Every silo process started, in order, those that ended (killed, stopped, replaced) included.</summary>
+    public IReadOnlyList<SiloProcess> Silos
+    {
+        get { lock (_silos) return [.. _silos]; }
+    }
     public SynergAiClient Client => _client!.Services.GetRequiredService<SynergAiClient>();
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
@@ -55,10 +59,33 @@ public sealed partial class TraceRun : IAsyncDisposable
         var started = Enumerable.Range(0, count).Select(_ => SiloProcess.Start(ConnectionString,
             $"--SynergAI:Testbed={_testbed}", $"--SynergAI:TimeScale={TimeScale.ToString(CultureInfo.InvariantCulture)}",
             "--Logging:LogLevel:SynergAI.Grains.Execution=Debug")).ToList();
-        _silos.AddRange(started);
+        lock (_silos) _silos.AddRange(started);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
         Say($"{count} silo(s) ready");
+    }
+
+    /// <summary>Starts <paramref name="ended"/> again on the same ports and settings, as a restarted container, and
+    /// waits until it is ready (a new process that exits at once, e.g. a port not yet free, is started again).</summary>
+    public async Task<SiloProcess> RestartSiloAsync(SiloProcess ended, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        for (var attempt = 1; ; attempt++)
+        {
+            var silo = ended.StartAgain();
+            lock (_silos) _silos.Add(silo);
+            try
+            {
+                await silo.WaitUntilReadyAsync(cancel.Token);
+                return silo;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && silo.HasExited && !cancel.IsCancellationRequested)
+            {
+                Say($"restart of silo {ended.SiloPort} exited at once: {string.Join(" | ", silo.Lines.TakeLast(3))}");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancel.Token);
+                ended = silo;
+            }
+        }
     }
 
     public void Say(string line) => _output.WriteLine($"[{Clock.Elapsed.TotalSeconds,6:0.0} s] {line}");
@@ -71,7 +98,7 @@ public sealed partial class TraceRun : IAsyncDisposable
     /// apart on average (seeded). Deadlines are generous: these tests judge what survives, not QoS.</summary>
     public static IReadOnlyList<TracedJob> Trace(int jobs, int seed, string prefix)
     {
-        var engines = File.ReadLines(Path.Combine(Reference, "profile.csv")).Skip(1).Select(l => l.Split(',')[1]).Distinct().Order().ToList();
+        var engines = Engines();
         var random = new Random(seed);
         var at = 0.0;
         return [.. Enumerable.Range(1, jobs).Select(i =>
@@ -80,6 +107,10 @@ public sealed partial class TraceRun : IAsyncDisposable
             return new TracedJob($"{prefix}-{i:000}", new JobSpec(engines[random.Next(engines.Count)], random.Next(100, 601), 1e6), at);
         })];
     }
+
+    /// <summary>The reference testbed's engines, in order.</summary>
+    public static IReadOnlyList<string> Engines() =>
+        [.. File.ReadLines(Path.Combine(Reference, "profile.csv")).Skip(1).Select(l => l.Split(',')[1]).Distinct().Order()];
 
     /// <summary>Submits the trace at its arrival times (model seconds × time scale); the SDK retries through outages.</summary>
     public async Task SubmitAsync(IReadOnlyList<TracedJob> trace, CancellationToken cancellationToken)
@@ -114,14 +145,16 @@ public sealed partial class TraceRun : IAsyncDisposable
 
     /// <summary>The silo that hosts the pool's coordinator: the last to log its activation.</summary>
     public SiloProcess? CoordinatorHost() =>
-        _silos.Where(s => !s.HasExited)
+        Silos.Where(s => !s.HasExited)
             .Select(s => (Silo: s, At: s.Lines.Where(l => l.Contains("pool default activated")).Select(Timestamp).LastOrDefault()))
             .Where(x => x.At is not null).OrderBy(x => x.At).Select(x => x.Silo).LastOrDefault();
 
     // ---- the evidence ----
 
-    /// <summary>One executor run as the silos logged it; <see cref="Ended"/> is null if the silo died or stopped first.</summary>
-    public sealed record ExecutorRun(string Job, int Attempt, SiloProcess Silo, DateTimeOffset Started, DateTimeOffset? Ended, string? How)
+    /// <summary>One executor run as the silos logged it, on <see cref="Worker"/>; <see cref="Ended"/> is null if the silo
+    /// died or stopped first (or the run is still going).</summary>
+    public sealed record ExecutorRun(string Job, int Attempt, SiloProcess Silo, DateTimeOffset Started, DateTimeOffset? Ended, string? How,
+        string? Worker = null)
     {
         /// <summary>When the run stopped at the latest: its end line, or its silo's end.</summary>
         public DateTimeOffset StoppedBy => Ended ?? Silo.EndedAt ?? DateTimeOffset.MaxValue;
@@ -130,7 +163,7 @@ public sealed partial class TraceRun : IAsyncDisposable
     public IReadOnlyList<ExecutorRun> Runs()
     {
         var runs = new List<ExecutorRun>();
-        foreach (var silo in _silos)
+        foreach (var silo in Silos)
         {
             var open = new Dictionary<(string, int), (DateTimeOffset At, int Index)>();
             foreach (var line in silo.Lines)
@@ -141,7 +174,7 @@ public sealed partial class TraceRun : IAsyncDisposable
                 if (m.Groups["what"].Value == "started")
                 {
                     open[key] = (at, runs.Count);
-                    runs.Add(new ExecutorRun(key.Item1, key.Item2, silo, at, null, null));
+                    runs.Add(new ExecutorRun(key.Item1, key.Item2, silo, at, null, null, m.Groups["worker"] is { Success: true } w ? w.Value : null));
                 }
                 else if (open.Remove(key, out var start))
                     runs[start.Index] = runs[start.Index] with { Ended = at, How = m.Groups["how"].Value };
@@ -174,11 +207,25 @@ public sealed partial class TraceRun : IAsyncDisposable
             var succeeded = mine.Count(r => r.How == "succeeded");
             Assert.True(succeeded >= 1, $"{job.Id}: no successful run: {string.Join("; ", mine)}");
             repeated += succeeded - 1;
-            for (var i = 1; i < mine.Count; i++)
-                Assert.True(mine[i].Started >= mine[i - 1].StoppedBy,
-                    $"{job.Id}: attempt {mine[i].Attempt} started {mine[i].Started:O} before attempt {mine[i - 1].Attempt} stopped ({mine[i - 1].StoppedBy:O})");
+            foreach (var (earlier, later) in Overlaps(mine, r => r.Job))
+                Assert.Fail($"{job.Id}: attempt {later.Attempt} started {later.Started:O} before attempt {earlier.Attempt} stopped ({earlier.StoppedBy:O})");
         }
         return repeated;
+    }
+
+    /// <summary>Runs that overlap in time within a group (<paramref name="key"/>: a job's runs, a worker's runs): each
+    /// run that started before an earlier-started run of its group had stopped, with that run.</summary>
+    public static IEnumerable<(ExecutorRun Earlier, ExecutorRun Later)> Overlaps(IEnumerable<ExecutorRun> runs, Func<ExecutorRun, string?> key)
+    {
+        foreach (var group in runs.Where(r => key(r) is not null).GroupBy(key))
+        {
+            ExecutorRun? latest = null; // of the runs started so far, the one that stopped last
+            foreach (var run in group.OrderBy(r => r.Started))
+            {
+                if (latest is not null && run.Started < latest.StoppedBy) yield return (latest, run);
+                if (latest is null || run.StoppedBy > latest.StoppedBy) latest = run;
+            }
+        }
     }
 
     /// <summary>The job history table's row count per state.</summary>
@@ -191,6 +238,26 @@ public sealed partial class TraceRun : IAsyncDisposable
         var states = new Dictionary<string, long>();
         while (await reader.ReadAsync()) states[reader.GetString(0)] = reader.GetInt64(1);
         return states;
+    }
+
+    /// <summary>One row of the job history table.</summary>
+    public sealed record HistoryRow(string Job, string State, string? Worker, int Attempts, DateTimeOffset SubmittedAt,
+        DateTimeOffset? DispatchedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, string? Reason);
+
+    /// <summary>The job history table's rows by job.</summary>
+    public async Task<Dictionary<string, HistoryRow>> HistoryAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT job, state, worker, attempts, submitted_at, dispatched_at, started_at, completed_at, reason FROM synergai_job_history", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new Dictionary<string, HistoryRow>();
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+        while (await reader.ReadAsync(cancellationToken))
+            rows[reader.GetString(0)] = new HistoryRow(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), At(5), At(6), At(7), reader.IsDBNull(8) ? null : reader.GetString(8));
+        return rows;
     }
 
     /// <summary>Every stored grain state as (grain type, key, version): what a rejected request must leave unchanged.</summary>
@@ -249,7 +316,7 @@ public sealed partial class TraceRun : IAsyncDisposable
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)")]
     private static partial Regex LogTime();
 
-    [GeneratedRegex(@"^(?<at>\S+?)dbug: \S+\[\d+\] run (?<what>started|ended): (?<job>\S+) attempt (?<attempt>\d+)(?: (?<how>succeeded|cancelled))?")]
+    [GeneratedRegex(@"^(?<at>\S+?)dbug: \S+\[\d+\] run (?<what>started|ended): (?<job>\S+) attempt (?<attempt>\d+)(?: on (?<worker>\S+))?(?: (?<how>succeeded|cancelled))?")]
     private static partial Regex RunLine();
 
     static string Reference => Path.Combine(SiloProcessTests.RepositoryRoot(), "Scheduling", "Testbeds", "reference");
@@ -275,14 +342,14 @@ public sealed partial class TraceRun : IAsyncDisposable
             try { await _client.StopAsync(TimeSpan.FromSeconds(5)); } catch (Exception e) { _output.WriteLine($"client stop: {e.Message}"); }
             _client.Dispose();
         }
-        foreach (var silo in _silos) silo.Dispose();
+        foreach (var silo in Silos) silo.Dispose();
         try { Directory.Delete(_testbed, recursive: true); } catch (IOException) { }
     }
 
     /// <summary>Every silo's output, for a failed test's log.</summary>
     public void DumpSilos()
     {
-        foreach (var silo in _silos)
+        foreach (var silo in Silos)
             _output.WriteLine($"--- silo {silo.SiloPort} (pid {silo.Pid}) ---\n{string.Join('\n', silo.Lines.Where(l => !l.Contains("dbug:")).TakeLast(60))}");
     }
 }

@@ -240,8 +240,8 @@ public class SynergAiPolicyTests
             foreach (var job in queue.Except(placements.Select(p => p.Job)))
             {
                 var remaining = job.Job.QosSeconds - (now - job.Job.ArrivalSeconds);
-                var acceptable = job.FastestFirst.Where(e => e.Seconds <= remaining).Select(e => e.Worker);
-                var runnable = job.FastestFirst.Select(e => e.Worker);
+                var acceptable = job.FastestFirst.Where(e => e.Seconds <= remaining).Select(e => e.Class);
+                var runnable = job.FastestFirst.Select(e => e.Class);
                 Assert.DoesNotContain(acceptable, idle.Contains);
                 if (job.AcceptableWorkers == 0) Assert.DoesNotContain(runnable, idle.Contains);
             }

@@ -7,11 +7,13 @@ using SynergAI.Scheduling;
 using SynergAI.Scheduling.Experiments;
 using SynergAI.Scheduling.Formats;
 using SynergAI.Scheduling.Policies;
+using SynergAI.Scheduling.Pool;
 using SynergAI.Scheduling.Simulation;
 
 namespace SynergAI.Cli.Commands;
 
-/// <summary><c>synergai bench simulate</c>: how long the simulator takes per policy on a large generated workload.</summary>
+/// <summary><c>synergai bench simulate</c>: how long the simulator takes per policy on a large generated workload.
+/// <c>synergai bench reevaluate</c>: how long one full SynergAI round takes on a long queue and a large fleet.</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliIo io)
@@ -47,7 +49,52 @@ internal static class BenchCommand
             Write(io, parsed.GetValue(format) == "csv", rows, trace.Count, fleet.Workers.Count);
             return 0;
         });
-        return new Command("bench", "Benchmarks that print figures") { simulate };
+        var reevaluateTestbed = Options.Testbed();
+        var reevaluate = new Command("reevaluate",
+            "Time one full SynergAI round (evaluate, order, bind): 10,000 queued jobs × 1,000 workers and 100,000 × 10,000, "
+            + "every query count distinct, the workers copies of the testbed's workers, all busy but a few")
+        {
+            reevaluateTestbed,
+        };
+        reevaluate.SetAction(parsed =>
+        {
+            var kinds = Options.LoadTestbed(parsed, reevaluateTestbed);
+            foreach (var (jobCount, workerCount, column) in new[] { (10_000, 1_000, "reeval_10k_x_1k_ms"), (100_000, 10_000, "reeval_100k_x_10k_ms") })
+                io.Out.WriteLine($"{column},{Reevaluation(kinds, jobCount, workerCount).ToString("0.0", CultureInfo.InvariantCulture)}");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate };
+    }
+
+    /// <summary>The median over 7 rounds (after 3 to warm up the JIT) of one SynergAI round, in milliseconds. Each round
+    /// re-evaluates every job and binds the few free workers; placements are not applied, so every round is alike.</summary>
+    static double Reevaluation(Testbed kinds, int jobCount, int workerCount)
+    {
+        var fleet = BenchmarkWorkload.Fleet(kinds, workerCount);
+        var dictionary = new ConfigurationDictionary(fleet);
+        var book = new PoolBook(new SynergAiPolicy());
+        for (var w = 0; w < workerCount; w++)
+            book.SetWorker(fleet.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
+        var random = new Random(1);
+        const double now = 1000;
+        for (var j = 0; j < jobCount; j++)
+        {
+            var engine = dictionary.Engines[random.Next(dictionary.Engines.Count)];
+            book.Arrive(QueuedJob.Create(new Job($"job-{j}", random.NextDouble() * now, engine, 100 + j, 500 + random.NextDouble() * 2000), dictionary), now);
+        }
+        for (var w = 0; w < workerCount; w++)
+            if (w % 97 != 5) book.MarkBusy(w, "busy", 0, now + random.NextDouble() * 1000);
+
+        var policy = book.Policy;
+        var times = new List<double>();
+        for (var round = 0; round < 10; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            policy.Schedule(book.Context(now));
+            if (round >= 3) times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
     }
 
     static void Write(CliIo io, bool csv, List<(string Policy, double Seconds)> rows, int jobs, int workers)

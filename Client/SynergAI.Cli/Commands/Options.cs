@@ -32,7 +32,17 @@ internal static class Options
     {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && !ok(result.GetValueOrDefault<T>()!)) result.AddError($"{option.Name} {problem}");
+            if (result.Tokens.Count == 0) return;
+            T value;
+            try
+            {
+                value = result.GetValueOrDefault<T>()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return; // not a T at all: the parser reports that itself ("Cannot parse argument …")
+            }
+            if (!ok(value)) result.AddError($"{option.Name} {problem}");
         });
         return option;
     }

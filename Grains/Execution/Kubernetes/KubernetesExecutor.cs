@@ -27,7 +27,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         public DateTimeOffset? ExistsSince;
     }
 
-    readonly Func<string, IWorkerNodeGrain> _workers;
+    readonly Func<string, IRunReports> _workers;
     readonly KubernetesApi _api;
     readonly KubernetesExecutorOptions _options;
     readonly IOptions<SynergAiOptions> _control;
@@ -41,10 +41,10 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
 
     public KubernetesExecutor(IGrainFactory grains, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
         IOptions<SynergAiOptions> control, TimeProvider time, ILogger<KubernetesExecutor> log)
-        : this(name => grains.GetGrain<IWorkerNodeGrain>(name), api, options, control, time, log) { }
+        : this(name => new WorkerGrainReports(grains.GetGrain<IWorkerRuntimeGrain>(name)), api, options, control, time, log) { }
 
     /// <summary>With workers from elsewhere (tests give stand-ins that record heartbeats and reports).</summary>
-    internal KubernetesExecutor(Func<string, IWorkerNodeGrain> workers, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
+    internal KubernetesExecutor(Func<string, IRunReports> workers, KubernetesApi api, IOptions<KubernetesExecutorOptions> options,
         IOptions<SynergAiOptions> control, TimeProvider time, ILogger<KubernetesExecutor> log)
     {
         _workers = workers;

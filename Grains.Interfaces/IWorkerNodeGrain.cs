@@ -1,0 +1,13 @@
+namespace SynergAI.Grains;
+
+/// <summary>A worker node (key: the worker name): registration and status. Estimates, starts and the executor's
+/// reports are on an interface of the silo's own assembly.</summary>
+[Alias("synergai.IWorkerNodeGrain")]
+public interface IWorkerNodeGrain : IGrainWithStringKey
+{
+    /// <summary>Registers (or re-registers) the worker with its profile in <paramref name="pool"/>. A bad profile is
+    /// rejected with <see cref="ArgumentException"/> and changes nothing.</summary>
+    [Alias("Register")] Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool);
+
+    [Alias("GetStatus"), Orleans.Concurrency.AlwaysInterleave] Task<WorkerStatus> GetStatus();
+}

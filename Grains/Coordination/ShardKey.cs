@@ -1,0 +1,28 @@
+namespace SynergAI.Grains.Coordination;
+
+/// <summary>Which shard of its pool's queue a job belongs to, and the shard grains' keys (<c>{index}@{pool}</c>: the
+/// index first, so any pool name parses). The hash is FNV-1a over the id's UTF-16 code units: stable across processes
+/// and silos, unlike <see cref="string.GetHashCode()"/>.</summary>
+public static class ShardKey
+{
+    public static int Index(string job, int shards)
+    {
+        if (shards <= 1) return 0;
+        var hash = 2166136261u;
+        foreach (var c in job)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return (int)(hash % (uint)shards);
+    }
+
+    public static string Of(string pool, int index) => $"{index}@{pool}";
+
+    public static (string Pool, int Index) Parse(string key)
+    {
+        var at = key.IndexOf('@');
+        if (at <= 0 || !int.TryParse(key.AsSpan(0, at), out var index) || index < 0)
+            throw new ArgumentException($"'{key}' is not a shard key ({{index}}@{{pool}})");
+        return (key[(at + 1)..], index);
+    }
+}
