@@ -35,6 +35,8 @@ public sealed class PoolShardGrain(
     readonly Queue<string> _recent = new();
     /// <summary>Told the dispatcher since its latest round that this shard has work.</summary>
     bool _poked;
+    /// <summary>The latest view had a free worker (worked out once per view, not per arrival: a fleet may be large).</summary>
+    bool _freeInView;
 
     PoolSettings Settings => _view.Settings;
     IPoolDispatchGrain Dispatcher => GrainFactory.GetGrain<IPoolDispatchGrain>(_pool);
@@ -83,7 +85,7 @@ public sealed class PoolShardGrain(
         _book.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts));
         Remember(job);
         // With every worker busy at the latest round, the next worker to free up starts a round anyway.
-        if (!_poked && _view.Workers.Any(w => w.RunningJob is null && w.Engines.Length > 0))
+        if (!_poked && _freeInView)
         {
             _poked = true;
             _ = Dispatcher.ShardHasWork();
@@ -216,6 +218,7 @@ public sealed class PoolShardGrain(
     {
         if (view.Settings.Policy != _view.Settings.Policy && _book.IsIdle) _book.Policy = PolicyCatalog.Create(view.Settings.Policy);
         _view = view;
+        _freeInView = view.Workers.Any(w => w.RunningJob is null && w.Engines.Length > 0);
         _book.Apply([.. view.Workers.Select(w => new WorkerSnapshot(w.Name, w.Engines, w.Strength, w.ProfileKey, w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))]);
     }
 
