@@ -21,8 +21,6 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         /// <summary>The last attempt number handed out; each dispatch gets the next, so a late message from an
         /// earlier attempt can always be told apart.</summary>
         public int Attempts { get; set; } = attempts;
-        /// <summary>Attempts that failed (executor failure, lost heartbeat); the job fails for good at the maximum.</summary>
-        public int Failures { get; set; }
         /// <summary>Estimated, but no worker of the pool can run it now; it waits for a worker to register.</summary>
         public bool Unrunnable { get; set; }
         public string? BoundWorker { get; set; }
@@ -290,15 +288,6 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         return result;
     }
 
-    /// <summary>The worker did not take the attempt (busy or gone): the job goes back at the end of the queue; the
-    /// attempt number is used up but no failure is counted.</summary>
-    public void ReturnToQueue(RunningAttempt attempt)
-    {
-        if (!_running.Remove(attempt.Entry.Id)) return;
-        attempt.Entry.Attempts = attempt.Attempt;
-        Enqueue(attempt.Entry);
-    }
-
     /// <summary>A planned placement that was never acted on: the job goes back to its place in the queue as it was
     /// before the round (its attempt number not used up, its estimates kept), the worker is free again with its
     /// previous last-free time.</summary>
@@ -316,7 +305,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         else Requeue(entry);
     }
 
-    /// <summary>An attempt that was running when the coordinator's state was saved.</summary>
+    /// <summary>An attempt a worker says it runs (a new dispatcher's activation asks its members).</summary>
     public void RestoreRunning(Entry entry, string worker, int attempt, double now)
     {
         _running[entry.Id] = new RunningAttempt(entry, worker, attempt);
@@ -326,19 +315,6 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     /// <summary>The attempt is over and the job leaves the pool's books (completed elsewhere, declined, failed for good).</summary>
     public bool Forget(string job, int attempt) =>
         _running.TryGetValue(job, out var running) && running.Attempt == attempt && _running.Remove(job);
-
-    /// <summary>A failed attempt: the job is queued again with the failure counted, if it was this attempt.</summary>
-    public Entry? Retry(string job, int failedAttempt)
-    {
-        if (!_running.TryGetValue(job, out var running) || running.Attempt != failedAttempt) return null;
-        _running.Remove(job);
-        running.Entry.Attempts = failedAttempt;
-        running.Entry.Failures++;
-        running.Entry.Scheduled = null;
-        running.Entry.BoundWorker = null;
-        Enqueue(running.Entry);
-        return running.Entry;
-    }
 
     public RunningAttempt? RunningOf(string job) => _running.GetValueOrDefault(job);
 

@@ -7,10 +7,9 @@ public sealed record QueueEntryRecord(
     [property: Id(1)] JobSpec Spec,
     [property: Id(2)] DateTimeOffset SubmittedAt,
     [property: Id(3)] int Attempts,
-    [property: Id(4)] int Failures,
     [property: Id(5)] string? BoundWorker)
 {
-    public static QueueEntryRecord From(PoolQueue.Entry e) => new(e.Id, e.Spec, e.SubmittedAt, e.Attempts, e.Failures, e.BoundWorker);
+    public static QueueEntryRecord From(PoolQueue.Entry e) => new(e.Id, e.Spec, e.SubmittedAt, e.Attempts, e.BoundWorker);
 
-    public PoolQueue.Entry ToEntry() => new(Job, Spec, SubmittedAt, Attempts) { Failures = Failures, BoundWorker = BoundWorker };
+    public PoolQueue.Entry ToEntry() => new(Job, Spec, SubmittedAt, Attempts) { BoundWorker = BoundWorker };
 }
