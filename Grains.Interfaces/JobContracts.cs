@@ -12,12 +12,22 @@ public sealed record JobSpec(
     /// <summary>The longest engine name, job id or pool name accepted: names end up in keys, labels and table rows.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>The most queries one job may ask for: about 6 hours on the reference testbed's fastest engine; more
+    /// would hold a worker for days.</summary>
+    public const int MaxQueries = 1_000_000;
+
+    /// <summary>The longest QoS deadline accepted, in model seconds (about 32 years: a deadline that never binds, which
+    /// tests use to keep a worker busy; beyond it a value is a typo, and 1e300 would print as a 301-digit number).</summary>
+    public const double MaxQosSeconds = 1e9;
+
     public string? Problem() =>
         string.IsNullOrWhiteSpace(Engine) ? "engine must not be empty"
         : Engine.Length > MaxNameLength ? $"engine name is {Engine.Length} characters long; at most {MaxNameLength} are allowed"
         : Queries <= 0 ? $"queries must be greater than 0, got {Queries}"
+        : Queries > MaxQueries ? $"queries must be at most {MaxQueries}, got {Queries}"
         : !double.IsFinite(QosSeconds) ? $"qos must be a finite number of seconds, got {QosSeconds}"
         : QosSeconds <= 0 ? $"qos must be greater than 0 seconds, got {QosSeconds}"
+        : QosSeconds > MaxQosSeconds ? $"qos must be at most {MaxQosSeconds:0} seconds, got {QosSeconds:g4}"
         : null;
 }
 

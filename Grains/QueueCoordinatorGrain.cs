@@ -56,12 +56,14 @@ public sealed class QueueCoordinatorGrain(
         RequestRound(); // the shards' queues carry on
         if (saved.Workers.Count > 0) _ = AnnounceAsync();
         return Task.CompletedTask;
+    }
 
-        async Task AnnounceAsync()
-        {
-            try { await GrainFactory.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).Add(Pool); }
-            catch (Exception e) { log.LogWarning(e, "pool {Pool} could not enter the pool directory; recovery after a silo failure may miss it", Pool); }
-        }
+    /// <summary>Enters the pool in the directory: recovery visits the pools there, and reads (<c>synergai workers
+    /// --pool</c>) ask it whether a pool exists rather than activating one.</summary>
+    async Task AnnounceAsync()
+    {
+        try { await GrainFactory.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).Add(Pool); }
+        catch (Exception e) { log.LogWarning(e, "pool {Pool} could not enter the pool directory; recovery after a silo failure may miss it", Pool); }
     }
 
     bool _restoring;
@@ -111,10 +113,12 @@ public sealed class QueueCoordinatorGrain(
 
     public async Task WorkerRegistered(string worker, string[] engines, double strength, string profileKey)
     {
+        var first = _book.Members.Count == 0;
         _book.SetWorker(worker, engines, strength, profileKey);
         _book.MarkFree(worker, PoolQueue.NotAMember, Now);
         _unreachable.Remove(worker);
         await SaveAsync();
+        if (first) await AnnounceAsync();
         await RefreshShardsAsync();
         RequestRound();
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,8 @@ using SynergAI.Silo;
 // With ConnectionStrings:Postgres: the schema is created or upgraded first, then PostgreSQL clustering, storage and reminders.
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // Content root = the silo's own folder, so the built binary run from anywhere loads its appsettings.json.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     AddSettingsFile(builder.Configuration);
     builder.AddSynergAiSilo();
     var app = builder.Build();
@@ -18,8 +20,13 @@ try
 catch (Exception e) when (e is SettingsException or OptionsValidationException)
 {
     var problems = e is OptionsValidationException invalid ? invalid.Failures : ((SettingsException)e).Problems;
-    Console.Error.WriteLine("synergai silo: cannot start with these settings:");
-    foreach (var problem in problems) Console.Error.WriteLine($"  - {problem}");
+    foreach (var problem in problems) Console.Error.WriteLine($"synergai silo: cannot start: {problem}");
+    return 1;
+}
+catch (IOException e) when (e.InnerException is AddressInUseException)
+{
+    // Taken between the start-up check and Kestrel's bind.
+    Console.Error.WriteLine($"synergai silo: cannot start: {e.Message.TrimEnd('.')}: choose another with --urls http://localhost:PORT");
     return 1;
 }
 

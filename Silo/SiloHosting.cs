@@ -10,7 +10,9 @@ namespace SynergAI.Silo;
 /// <summary>Where the silo listens and which cluster it joins (configuration section <c>Orleans</c>).</summary>
 public sealed class OrleansEndpointOptions
 {
-    public int SiloPort { get; set; } = 11111;
+    public const int DefaultSiloPort = 11111;
+
+    public int SiloPort { get; set; } = DefaultSiloPort;
     public int GatewayPort { get; set; } = 30000;
     /// <summary>For several silos on one machine: the silo port of the first one, which the others join. 0 = this one is first.</summary>
     public int PrimarySiloPort { get; set; }
@@ -29,6 +31,9 @@ public sealed class OrleansEndpointOptions
     /// <summary>How long a stopping silo may take to hand off its grains and leave the cluster
     /// (<c>HostOptions.ShutdownTimeout</c>); a pod's <c>terminationGracePeriodSeconds</c> must be longer. Default: .NET's 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Without PostgreSQL: allow several silos on in-memory storage, accepting that a silo that stops takes the
+    /// jobs and workers it held with it (see <see cref="StartupChecks.InMemoryClusterProblems"/>).</summary>
+    public bool AcceptInMemoryStateLoss { get; set; }
 
     public IEnumerable<string> Problems()
     {
@@ -57,9 +62,14 @@ public static class SiloHosting
         var problems = endpoint.Problems().ToList();
         var synergai = Read<SynergAiOptions>(builder.Configuration, SynergAiOptions.Section);
         problems.AddRange(new SynergAiOptionsValidator().Validate(null, synergai).Failures ?? []);
+        var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
+        if (problems.Count == 0)
+        {
+            if (string.IsNullOrWhiteSpace(postgres)) problems.AddRange(StartupChecks.InMemoryClusterProblems(endpoint));
+            problems.AddRange(StartupChecks.TakenPorts(endpoint, builder.Configuration));
+        }
         if (problems.Count > 0) throw new SettingsException(problems);
 
-        var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         if (!string.IsNullOrWhiteSpace(postgres))
             EnsureSchema(postgres);
 

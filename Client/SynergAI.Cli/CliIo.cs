@@ -28,6 +28,28 @@ public sealed class CliIo(TextWriter stdout, TextWriter stderr)
         return console;
     }
 
+    /// <summary>Fails now, with the option's name, if <paramref name="path"/> cannot be written (no such folder, no
+    /// permission), so that a long computation is not thrown away at its end.</summary>
+    public static void CheckWritable(string path, string option)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) throw new ArgumentException($"{option} {path}: no folder {folder}");
+        if (Directory.Exists(path)) throw new ArgumentException($"{option} {path}: is a folder");
+        var probe = Path.GetFullPath(path) + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            File.WriteAllBytes(probe, []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"{option} {path}: cannot write there ({e.Message.TrimEnd('.')})");
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+    }
+
     /// <summary>Writes a file all at once: a failure leaves no half-written file behind.</summary>
     public static void WriteFileAtomically(string path, Action<string> write)
     {

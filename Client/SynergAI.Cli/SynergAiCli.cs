@@ -4,10 +4,14 @@ using SynergAI.Scheduling.Formats;
 
 namespace SynergAI.Cli;
 
-/// <summary>The <c>synergai</c> command line: data on stdout, messages on stderr, exit code 1 on any error.</summary>
+/// <summary>The <c>synergai</c> command line: data on stdout, messages on stderr, any error in one line with a
+/// non-zero exit code (<see cref="ExitCodes"/>).</summary>
 public static class SynergAiCli
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, CancellationToken.None);
+
+    /// <summary><paramref name="cancellationToken"/> acts as Ctrl+C does (tests use it).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var io = new CliIo(stdout, stderr);
         var root = new RootCommand("SynergAI: QoS-aware scheduling of ML inference jobs across heterogeneous edge and cloud workers.")
@@ -23,11 +27,10 @@ public static class SynergAiCli
             DbCommand.Create(io),
         };
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (ParseErrors.OneLine(parsed) is { } problem)
         {
-            foreach (var error in parsed.Errors) stderr.WriteLine($"error: {error.Message}");
-            stderr.WriteLine($"see '{parsed.CommandResult.Command.Name} --help'");
-            return 1;
+            stderr.WriteLine(problem);
+            return ExitCodes.Error;
         }
         try
         {
@@ -36,12 +39,19 @@ public static class SynergAiCli
             return parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
-            }).GetAwaiter().GetResult();
+            }, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception e) when (IsUserError(e))
         {
             stderr.WriteLine($"error: {e.Message}");
-            return 1;
+            return e is OperationCanceledException ? ExitCodes.Interrupted : ExitCodes.Error;
+        }
+        catch (Exception e)
+        {
+            // A bug: still one line (and the stack trace only when asked for), never the runtime's crash with code 134.
+            stderr.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message} (set SYNERGAI_DEBUG=1 for the stack trace)");
+            if (Environment.GetEnvironmentVariable("SYNERGAI_DEBUG") == "1") stderr.WriteLine(e);
+            return ExitCodes.Error;
         }
     }
 

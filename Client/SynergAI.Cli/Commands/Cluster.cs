@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Orleans.Runtime;
 using SynergAI.Client;
+using SynergAI.Grains;
 
 namespace SynergAI.Cli.Commands;
 
@@ -57,6 +58,19 @@ internal sealed class Cluster
         var pool = parsed.GetValue(Pool)!;
         if (string.IsNullOrWhiteSpace(pool)) throw new ArgumentException("--pool must not be empty");
         return pool;
+    }
+
+    IGrainFactory? _grains;
+
+    /// <summary>Refuses a pool the cluster does not have (no worker ever joined it), so that a read such as
+    /// <c>workers --pool nosuchpool</c> answers "unknown pool" instead of activating an empty pool.</summary>
+    public async Task RequireKnownPoolAsync(string pool, CancellationToken cancellationToken)
+    {
+        var grains = _grains ?? throw new InvalidOperationException("not connected");
+        var known = await grains.GetGrain<IPoolDirectoryGrain>(IPoolDirectoryGrain.Key).List().WaitAsync(cancellationToken);
+        if (!known.Contains(pool, StringComparer.Ordinal))
+            throw new ArgumentException($"unknown pool '{pool}' (known: {(known.Count == 0 ? "none" : string.Join(", ", known.Order(StringComparer.Ordinal)))}); " +
+                                        "a pool is created by registering workers in it: 'synergai profile import DIR --pool NAME'");
     }
 
     /// <summary>Connects to the cluster, runs <paramref name="use"/> with a client, and disconnects. Orleans logs
@@ -123,6 +137,7 @@ internal sealed class Cluster
             throw new ClusterUnreachableException(
                 $"cannot reach the cluster at {where} — is the silo running? (no connection within {ConnectTimeout.TotalSeconds:0} s)", e);
         }
+        _grains = host.Services.GetRequiredService<IClusterClient>();
         try
         {
             return await use(host.Services.GetRequiredService<SynergAiClient>(), cancellationToken);

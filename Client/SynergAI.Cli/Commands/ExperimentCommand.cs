@@ -108,6 +108,7 @@ internal static class ExperimentCommand
     static void RunOneTrace(CliIo io, Testbed testbed, List<Job> jobs, IReadOnlyList<string> policies,
         SimulationOptions options, bool csv, string? jobsOut)
     {
+        if (jobsOut is not null) CliIo.CheckWritable(jobsOut, "--jobs-out");
         var dictionary = new ConfigurationDictionary(testbed);
         var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p), options))).ToList();
         if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
@@ -119,6 +120,7 @@ internal static class ExperimentCommand
     static void RunSeeds(CliIo io, Testbed testbed, IReadOnlyList<Experiment> experiments, IReadOnlyList<string> policies,
         int seeds, SimulationOptions options, bool csv, string? plot)
     {
+        if (plot is not null) CliIo.CheckWritable(plot, "--plot"); // before the computation, not after it
         io.Error.WriteLine($"running {experiments.Count} experiment(s) × {policies.Count} policies × {seeds} seeds" +
                            (options.Noise > 0 ? $", noise {options.Noise}" : ""));
         var results = new List<(Experiment, IReadOnlyList<ExperimentRunner.PolicySummary>)>();
@@ -133,7 +135,28 @@ internal static class ExperimentCommand
                 var task = ctx.AddTask("simulating", maxValue: experiments.Count * policies.Count * seeds);
                 RunAll(() => task.Increment(1));
             });
-        else RunAll(() => { });
+        else
+        {
+            // No terminal for a progress bar: a line on stderr every 10% (and at most every 5 s), so a long run shows it lives.
+            var total = experiments.Count * policies.Count * seeds;
+            var done = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var lastReport = TimeSpan.Zero;
+            RunAll(() =>
+            {
+                var now = Interlocked.Increment(ref done);
+                var elapsed = clock.Elapsed;
+                if (now == total || now % Math.Max(1, total / 10) == 0 || elapsed - lastReport > TimeSpan.FromSeconds(5))
+                {
+                    lock (clock)
+                    {
+                        if (elapsed - lastReport <= TimeSpan.FromSeconds(0.5) && now != total) return;
+                        lastReport = elapsed;
+                        io.Error.WriteLine(FormattableString.Invariant($"  {now}/{total} runs ({100.0 * now / total:0}%) after {elapsed.TotalSeconds:0.0} s"));
+                    }
+                }
+            });
+        }
 
         if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count()));
         if (csv) ResultFiles.WriteSummaries(io.Out, results);

@@ -40,6 +40,18 @@ internal static class StatusOutput
 
     // ---- jobs ----
 
+    /// <summary>E.g. <c>2007 jobs: 5 queued, 2 running, 1990 completed (12 violated), 10 failed; showing 1-50 of 2007
+    /// (--skip, --limit)</c>: counts over every job the pool knows, then which rows were shown.</summary>
+    public static string SummaryLine(IReadOnlyList<JobStatus> all, int matching, int skipped, int shown)
+    {
+        var counts = all.GroupBy(j => j.State).OrderBy(g => g.Key).Select(g =>
+            g.Key == JobState.Completed ? $"{g.Count()} completed ({g.Count(j => j.Violated == true)} violated)" : $"{g.Count()} {State(g.Key)}");
+        var line = all.Count == 0 ? "0 jobs" : $"{all.Count} jobs: {string.Join(", ", counts)}";
+        if (shown < matching || matching < all.Count)
+            line += shown == 0 ? $"; showing none of {matching}" : $"; showing {skipped + 1}-{skipped + shown} of {matching} (--state, --skip, --limit)";
+        return line;
+    }
+
     public static void WriteJobs(CliIo io, string format, IReadOnlyList<JobStatus> jobs, bool single)
     {
         switch (format)
@@ -208,13 +220,14 @@ internal static class StatusOutput
     {
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("worker", "arch").AddColumn(new TableColumn("cpus").RightAligned()).AddColumn(new TableColumn("memory GB").RightAligned())
-            .AddColumns("default config", "condition", "running job", "config", "last heartbeat (UTC)").AddColumn(new TableColumn("engines").RightAligned());
+            .AddColumns("default config", "condition", "running job", "config", "last heartbeat (UTC)", "c* per engine (QPS)");
         foreach (var w in workers)
             table.AddRow(Markup.Escape(w.Name), Markup.Escape(w.Spec?.Arch ?? ""), w.Spec?.Cpus.ToString(CultureInfo.InvariantCulture) ?? "",
                 w.Spec is { } spec ? Number(spec.MemoryGb) : "", Markup.Escape(w.Spec?.DefaultConfig ?? ""),
                 w.Condition.ToString().ToLowerInvariant(), Markup.Escape(w.RunningJob ?? ""), Markup.Escape(w.RunningConfig ?? ""),
                 w.LastHeartbeat?.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
-                w.Dictionary.Count.ToString(CultureInfo.InvariantCulture));
+                Markup.Escape(string.Join('\n', w.Dictionary.OrderBy(d => d.Engine, StringComparer.Ordinal)
+                    .Select(d => $"{d.Engine}: {d.Config} ({Number(d.Qps)})"))));
         console.Write(table);
         if (workers.Count == 0) console.WriteLine("(no workers)");
     }

@@ -53,14 +53,46 @@ internal static class SubmitCommand
                 var status = await client.SubmitAsync(spec, jobId, cluster.PoolOf(parsed), token);
                 io.Out.WriteLine(status.Id);
                 io.Out.Flush();
-                if (!parsed.GetValue(wait)) return 0;
+                if (!parsed.GetValue(wait)) return ExitCodes.Ok;
                 io.Error.WriteLine($"waiting for {status.Id} ({StatusOutput.State(status.State)})…");
-                var final = await client.WaitForCompletionAsync(status.Id, cancellationToken: token);
+                JobStatus final;
+                try
+                {
+                    final = await client.WaitForCompletionAsync(status.Id, cancellationToken: token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    io.Error.WriteLine(await StillGoingAsync(client, status));
+                    return ExitCodes.Interrupted;
+                }
                 io.Out.WriteLine(StatusOutput.OutcomeLine(final));
-                return 0;
+                return WaitExitCode(final);
             });
         });
         return command;
+    }
+
+    /// <summary><c>submit --wait</c>'s exit code: 0 only for a job completed within its deadline.</summary>
+    public static int WaitExitCode(JobStatus final) => final.State switch
+    {
+        JobState.Completed => final.Violated == true ? ExitCodes.Violated : ExitCodes.Ok,
+        JobState.Failed => ExitCodes.Failed,
+        JobState.Cancelled => ExitCodes.Cancelled,
+        _ => ExitCodes.Error,
+    };
+
+    /// <summary>What Ctrl+C during <c>--wait</c> leaves behind: the job is not cancelled, and where to follow it.</summary>
+    static async Task<string> StillGoingAsync(SynergAiClient client, JobStatus submitted)
+    {
+        var state = submitted.State;
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            state = (await client.GetAsync(submitted.Id, quick.Token))?.State ?? state;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException) { /* say what we last knew */ }
+        return $"interrupted: stopped waiting; job {submitted.Id} is still {StatusOutput.State(state)} in the cluster " +
+               $"(follow it with 'synergai status {submitted.Id}', stop it with 'synergai cancel {submitted.Id}')";
     }
 
     /// <summary>A stand-in testbed holding just the pool's engine names, so a trace is checked against what the pool

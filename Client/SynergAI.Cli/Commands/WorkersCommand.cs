@@ -9,11 +9,13 @@ internal static class WorkersCommand
     public static Command Create(CliIo io)
     {
         var format = Options.Format("table", "csv", "json");
-        var command = new Command("workers", "List the pool's workers: spec, free or busy, running job, configuration dictionary") { format };
+        var command = new Command("workers", "List the pool's workers: spec, free or busy, running job, and c* (the best configuration) per engine") { format };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) => cluster.RunAsync(parsed, io, cancel, async (client, token) =>
         {
-            var workers = await client.ListWorkersAsync(cluster.PoolOf(parsed), token);
+            var pool = cluster.PoolOf(parsed);
+            await cluster.RequireKnownPoolAsync(pool, token);
+            var workers = await client.ListWorkersAsync(pool, token);
             StatusOutput.WriteWorkers(io, parsed.GetValue(format)!, [.. workers.OrderBy(w => w.Name, StringComparer.Ordinal)]);
             return 0;
         }));

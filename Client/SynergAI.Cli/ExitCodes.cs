@@ -1,0 +1,19 @@
+namespace SynergAI.Cli;
+
+/// <summary>The CLI's exit codes (README, "The command line"). A script can tell a job that met its deadline from one
+/// that missed it, failed or was cancelled without parsing the output.</summary>
+public static class ExitCodes
+{
+    /// <summary>Done; with <c>submit --wait</c>: the job completed within its deadline.</summary>
+    public const int Ok = 0;
+    /// <summary>Bad input, unknown job or pool, cluster unreachable, or any other error (one line on stderr).</summary>
+    public const int Error = 1;
+    /// <summary><c>submit --wait</c>: the job completed but missed its QoS deadline.</summary>
+    public const int Violated = 2;
+    /// <summary><c>submit --wait</c>: the job failed (every attempt).</summary>
+    public const int Failed = 3;
+    /// <summary><c>submit --wait</c>: the job was cancelled.</summary>
+    public const int Cancelled = 4;
+    /// <summary>Interrupted (Ctrl+C, SIGTERM); with <c>submit --wait</c> the job goes on in the cluster.</summary>
+    public const int Interrupted = 130;
+}
