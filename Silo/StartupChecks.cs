@@ -62,13 +62,13 @@ public static class StartupChecks
         }
     }
 
-    /// <summary>Whether a listener could bind there now (without address reuse, so any other listener makes it fail).</summary>
+    /// <summary>Whether a listener could bind there now. Without address reuse (which .NET maps to SO_REUSEPORT on
+    /// Linux, as Orleans sets it), so that any other listener makes the bind fail.</summary>
     static bool IsFree(IPAddress address, int port)
     {
         try
         {
             using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            socket.ExclusiveAddressUse = OperatingSystem.IsWindows();
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen();
             return true;

@@ -25,12 +25,21 @@ internal static class CsvRows
         foreach (var column in columns)
             if (!header.Contains(column, StringComparer.Ordinal))
                 throw new InputFileException(file, 1, column, $"missing column; the header must hold '{string.Join(',', columns)}'");
+        // Strict: a column the reader does not know, or a row with more or fewer values than the header, is refused
+        // rather than ignored (a shifted value would otherwise be read as the wrong field, or silently dropped).
+        foreach (var column in header)
+            if (!columns.Contains(column, StringComparer.Ordinal))
+                throw new InputFileException(file, 1, column, $"unknown column; the header must be '{string.Join(',', columns)}'");
+        if (header.Length != header.Distinct(StringComparer.Ordinal).Count())
+            throw new InputFileException(file, 1, null, $"a column appears twice; the header must be '{string.Join(',', columns)}'");
 
         var rows = new List<T>();
         while (csv.Read())
         {
             var row = new Row(csv, file);
             if (row.IsBlank()) continue;
+            if (csv.Parser.Count != header.Length)
+                throw row.Error(null, $"has {csv.Parser.Count} values; the header has {header.Length} ({string.Join(',', header)})");
             rows.Add(map(row));
         }
         return rows;
@@ -41,7 +50,7 @@ internal static class CsvRows
     {
         public int Line { get; } = csv.Parser.RawRow;
 
-        public InputFileException Error(string field, string problem) => new(file, Line, field, problem);
+        public InputFileException Error(string? field, string problem) => new(file, Line, field, problem);
 
         public bool IsBlank() => csv.Parser.Record is { } r && r.All(string.IsNullOrWhiteSpace);
 

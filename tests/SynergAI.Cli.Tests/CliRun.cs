@@ -3,11 +3,14 @@ namespace SynergAI.Cli.Tests;
 /// <summary>Runs the CLI in-process and captures what it writes.</summary>
 internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static CliRun Of(params string[] args)
+    public static CliRun Of(params string[] args) => Of(args, CancellationToken.None);
+
+    /// <summary>Runs the CLI; <paramref name="interrupt"/> acts as Ctrl+C.</summary>
+    public static CliRun Of(string[] args, CancellationToken interrupt)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = SynergAiCli.Run(args, stdout, stderr);
+        var code = SynergAiCli.Run(args, stdout, stderr, interrupt);
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 

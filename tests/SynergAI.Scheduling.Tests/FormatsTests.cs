@@ -55,19 +55,42 @@ public class FormatsTests
     }
 
     [Fact]
-    public void ExtraColumnsAreIgnoredAndColumnOrderDoesNotMatter()
+    public void ColumnOrderDoesNotMatter()
     {
         var workers = Lines(
-            "note,default_config,memory_gb,cpus,arch,worker,rack",
-            "anything,threads=16,16,16,x86_64,a,r1",
-            "more,mode=1,32,8,arm64,b,r2");
+            "default_config,memory_gb,cpus,arch,worker",
+            "threads=16,16,16,x86_64,a",
+            "mode=1,32,8,arm64,b");
         var profile = Lines(
-            "qps,preprocess_s,worker,engine,config,measured_on",
-            "100,1,a,e1,threads=16,2024-01-01",
-            "20,2,b,e1,mode=1,2024-01-02");
+            "qps,preprocess_s,worker,engine,config",
+            "100,1,a,e1,threads=16",
+            "20,2,b,e1,mode=1");
         var testbed = Read(workers, profile);
         Assert.Equal(new Worker("a", "x86_64", 16, 16, "threads=16"), testbed.Workers[0]);
         Assert.Equal(new ProfileEntry("b", "e1", "mode=1", 20, 2), testbed.Profile[1]);
+    }
+
+    [Fact]
+    public void AnExtraColumnIsRefusedOnTheHeaderLine()
+    {
+        var e = WorkersError(Lines(WorkersHeader + ",rack", "a,x86_64,16,16,threads=16,r1"));
+        AssertNames(e, "workers.csv", 1, "rack");
+        AssertNames(ProfileError(Lines(ProfileHeader + ",measured_on", "a,e1,threads=16,100,1,2024-01-01")), "profile.csv", 1, "measured_on");
+        AssertNames(TraceError(Lines("job,arrival_s,engine,queries,qos_s,note", "j1,0,e1,10,5,x")), "trace.csv", 1, "note");
+    }
+
+    [Fact]
+    public void ARepeatedColumnIsRefused() =>
+        AssertNames(WorkersError(Lines(WorkersHeader + ",cpus", "a,x86_64,16,16,threads=16,16")), "workers.csv", 1, null);
+
+    [Fact]
+    public void ARowWithAnExtraOrMissingValueIsRefusedWithItsLine()
+    {
+        // Line 3 has one value more than the header (a shifted field would otherwise go unnoticed); line 2 is fine.
+        var e = ProfileError(Lines(ProfileHeader, "a,e1,threads=16,100,1", "b,e1,mode=1,20,2,7"));
+        AssertNames(e, "profile.csv", 3, null);
+        Assert.Contains("has 6 values; the header has 5", e.Message);
+        AssertNames(TraceError(Lines("job,arrival_s,engine,queries,qos_s", "j1,0,e1,10,5", "j2,1,e1,10")), "trace.csv", 3, null);
     }
 
     [Fact]
