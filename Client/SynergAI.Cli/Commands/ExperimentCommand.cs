@@ -137,23 +137,20 @@ internal static class ExperimentCommand
             });
         else
         {
-            // No terminal for a progress bar: a line on stderr every 10% (and at most every 5 s), so a long run shows it lives.
+            // No terminal for a progress bar: a line on stderr at every 10% and at least every 5 s, so a long run shows it lives.
             var total = experiments.Count * policies.Count * seeds;
+            var step = Math.Max(1, total / 10);
             var done = 0;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var lastReport = TimeSpan.Zero;
             RunAll(() =>
             {
                 var now = Interlocked.Increment(ref done);
-                var elapsed = clock.Elapsed;
-                if (now == total || now % Math.Max(1, total / 10) == 0 || elapsed - lastReport > TimeSpan.FromSeconds(5))
+                lock (clock)
                 {
-                    lock (clock)
-                    {
-                        if (elapsed - lastReport <= TimeSpan.FromSeconds(0.5) && now != total) return;
-                        lastReport = elapsed;
-                        io.Error.WriteLine(FormattableString.Invariant($"  {now}/{total} runs ({100.0 * now / total:0}%) after {elapsed.TotalSeconds:0.0} s"));
-                    }
+                    if (now % step != 0 && now != total && clock.Elapsed - lastReport < TimeSpan.FromSeconds(5)) return;
+                    lastReport = clock.Elapsed;
+                    io.Error.WriteLine(FormattableString.Invariant($"  {now}/{total} runs ({100.0 * now / total:0}%) after {lastReport.TotalSeconds:0.0} s"));
                 }
             });
         }
