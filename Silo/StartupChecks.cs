@@ -62,6 +62,8 @@ public static class StartupChecks
         }
     }
 
+    const int LinuxSolSocket = 1, LinuxSoReuseAddr = 2;
+
     /// <summary>Whether a listener could bind there now. Without address reuse (which .NET maps to SO_REUSEPORT on
     /// Linux, as Orleans sets it), so that any other listener makes the bind fail.</summary>
     static bool IsFree(IPAddress address, int port)
@@ -69,6 +71,9 @@ public static class StartupChecks
         try
         {
             using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            // Plain SO_REUSEADDR (not .NET's ReuseAddress, which adds SO_REUSEPORT on Linux): a silo restarted on its
+            // ports right after a kill finds them in TIME_WAIT, which must not count as taken.
+            if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen();
             return true;
