@@ -122,9 +122,10 @@ public sealed class ClusterCommandTests(RunningSilo fixture) : IClassFixture<Run
     [Theory]
     [InlineData("workers")]
     [InlineData("status")]
+    [InlineData("submit --engine tf-mobilenet --queries 10 --qos 60")]
     public void Reads_of_an_unknown_pool_say_so_instead_of_creating_it(string command)
     {
-        var run = Cli(command, "--pool", "nosuchpool");
+        var run = Cli([.. command.Split(' '), "--pool", "nosuchpool"]);
         Assert.Equal(ExitCodes.Error, run.ExitCode);
         var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: unknown pool 'nosuchpool' (known: default)", line);

@@ -36,8 +36,11 @@ internal static class SubmitCommand
             {
                 if (single.Count > 0) throw new ArgumentException($"--trace submits a file; drop {string.Join(", ", single)}");
                 if (parsed.GetValue(wait)) throw new ArgumentException("--wait waits for one job; use 'synergai status' to follow a trace");
-                return cluster.RunAsync(parsed, io, cancel, (client, token) =>
-                    SubmitTraceAsync(io, client, cluster.PoolOf(parsed), tracePath, parsed.GetValue(timeScale), parsed.GetValue(idPrefix)!, token));
+                return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
+                {
+                    await cluster.RequireKnownPoolAsync(cluster.PoolOf(parsed), token);
+                    return await SubmitTraceAsync(io, client, cluster.PoolOf(parsed), tracePath, parsed.GetValue(timeScale), parsed.GetValue(idPrefix)!, token);
+                });
             }
             if (parsed.GetResult(timeScale) is { Implicit: false } || parsed.GetResult(idPrefix) is { Implicit: false })
                 throw new ArgumentException("--time-scale and --id-prefix go with --trace FILE");
@@ -50,6 +53,7 @@ internal static class SubmitCommand
 
             return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
             {
+                await cluster.RequireKnownPoolAsync(cluster.PoolOf(parsed), token);
                 var status = await client.SubmitAsync(spec, jobId, cluster.PoolOf(parsed), token);
                 io.Out.WriteLine(status.Id);
                 io.Out.Flush();
