@@ -173,7 +173,13 @@ public sealed class PoolShardGrain(
             var status = await GrainFactory.GetGrain<IJobGrain>(found.Job).GetStatus();
             if (status?.Worker is { } worker && !runs.ContainsKey(worker))
                 foreach (var (name, run) in await RunsAsync([worker])) runs[name] = run;
-            if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect) continue;
+            if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect)
+            {
+                // The row lags behind the record (a silo died between the two writes): bring it up to date.
+                if (status is not null && rows.Find(r => r.Job == status.Id) is { } row && (row.State, row.Attempts) != (status.State, status.Attempts))
+                    await history.RecordAsync(status);
+                continue;
+            }
             acted++;
             if (suspect.Finding == AntiEntropy.Finding.NotHeld)
             {
