@@ -4,7 +4,11 @@ namespace SynergAI.Scheduling.Simulation;
 /// factor (median 1; 0.05 ≈ ±5%), drawn per job from <paramref name="Seed"/> so every policy sees the same factors.</param>
 /// <param name="ReevaluationIntervalSeconds">How often, in trace seconds, the queue is re-evaluated while jobs wait
 /// and a worker is free, besides every arrival and completion.</param>
-public sealed record SimulationOptions(double Noise = 0, int Seed = 1, double ReevaluationIntervalSeconds = 1)
+/// <param name="Drift">Workers whose real run times leave their profile (see <see cref="WorkerDrift"/>).</param>
+public sealed record SimulationOptions(double Noise = 0, int Seed = 1, double ReevaluationIntervalSeconds = 1,
+    IReadOnlyList<WorkerDrift>? Drift = null)
 {
+    public IReadOnlyList<WorkerDrift> Drift { get; init; } = Drift ?? [];
+
     public static readonly SimulationOptions Default = new();
 }
