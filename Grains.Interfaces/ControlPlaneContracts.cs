@@ -10,7 +10,8 @@ public sealed record PoolSettings(
     [property: Id(2)] TimeSpan ReevaluationInterval,
     [property: Id(3)] int Shards = 0);
 
-/// <summary>A queued job as the coordinator sees it after its latest evaluation.</summary>
+/// <summary>A queued job as the coordinator sees it after its latest evaluation: why it waits, as a stable code
+/// (<c>AllAcceptableWorkersBusy</c>, <c>HeldForFasterWorker</c>, …: the scheduling core's <c>WaitCode</c>) and words.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.QueuedJobView")]
 public sealed record QueuedJobView(
     [property: Id(0)] string Job,
@@ -18,7 +19,10 @@ public sealed record QueuedJobView(
     [property: Id(2)] int Attempts,
     [property: Id(3)] double Urgency,
     [property: Id(4)] int AcceptableWorkers,
-    [property: Id(5)] string WaitReason);
+    [property: Id(5)] string WaitReason,
+    [property: Id(6)] string WaitCode = "NotYetEvaluated",
+    [property: Id(7)] int Queries = 0,
+    [property: Id(8)] double QosSeconds = 0);
 
 /// <summary>A pool's state: settings, workers, the queue (in arrival order) and what is running.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.PoolStatus")]
