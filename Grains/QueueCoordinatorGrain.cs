@@ -159,6 +159,13 @@ public sealed class QueueCoordinatorGrain(
         return new PoolStatus(Pool, _settings, _book.Members, [.. _book.Engines], queue, _book.Running.Count);
     }
 
+    public async Task<JobQuote> Quote(JobSpec spec)
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return await PoolForecaster.QuoteAsync(Pool, View(), queues, spec, time.GetUtcNow(),
+            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+    }
+
     public async Task<IReadOnlyList<string>> ListJobs()
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));

@@ -34,7 +34,9 @@ public static class PoolForecast
         var starts = jobs.Where(j => j.FinishSeconds is not null).Select(j => j.FinishSeconds!.Value)
             .Concat(pool.Workers.Where(w => !w.IsFree).Select(w => Math.Max(now, w.ExpectedFreeAt)))
             .Append(now).Append(forecast!.StartSeconds ?? now).Distinct().ToList();
-        var slots = starts.SelectMany(t => candidate.FastestFirst.Select(e => t - now + e.Seconds)).Distinct().Order().ToList();
+        // A hair above each exact end: a deadline met with no slack at all may fail by rounding in the policy's arithmetic.
+        var slots = starts.SelectMany(t => candidate.FastestFirst.Select(e => t - now + e.Seconds)).Select(q => q + 1e-9 * Math.Max(1, q))
+            .Distinct().Order().ToList();
         var tried = 0;
         var low = 0.0;
         foreach (var qos in slots)

@@ -18,6 +18,7 @@ internal static class SubmitCommand
         var qos = new Option<double?>("--qos") { Description = "QoS deadline in (model) seconds after submission (> 0)" };
         var id = new Option<string?>("--id") { Description = "Job id (default: job-<guid>); never all digits. The same id and spec again returns the existing job" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the job finishes and print its outcome" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Submit nothing: print the pool's quote for the job (as 'synergai quote')" };
         var trace = new Option<string?>("--trace") { Description = "Submit every job of this trace file (job,arrival_s,engine,queries,qos_s) at its arrival time" };
         var timeScale = new Option<double?>("--time-scale") { Description = "With --trace: real seconds per trace second (default: the pool's time scale)" }
             .Must(x => x is { } v && double.IsFinite(v) && v >= 0, "must be a finite number ≥ 0");
@@ -25,7 +26,7 @@ internal static class SubmitCommand
 
         var command = new Command("submit", "Submit a job (prints its id) or a whole trace (prints the ids as it goes)")
         {
-            engine, queries, qos, id, wait, trace, timeScale, idPrefix,
+            engine, queries, qos, id, wait, trace, timeScale, idPrefix, dryRun,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -36,6 +37,7 @@ internal static class SubmitCommand
             {
                 if (single.Count > 0) throw new ArgumentException($"--trace submits a file; drop {string.Join(", ", single)}");
                 if (parsed.GetValue(wait)) throw new ArgumentException("--wait waits for one job; use 'synergai status' to follow a trace");
+                if (parsed.GetValue(dryRun)) throw new ArgumentException("--dry-run quotes one job; drop --trace");
                 return cluster.RunAsync(parsed, io, cancel, (client, token) =>
                     SubmitTraceAsync(io, client, cluster.PoolOf(parsed), tracePath, parsed.GetValue(timeScale), parsed.GetValue(idPrefix)!, token));
             }
@@ -48,6 +50,13 @@ internal static class SubmitCommand
             var jobId = parsed.GetValue(id) ?? SynergAiClient.NewJobId();
             if (SynergAiClient.JobIdProblem(jobId) is { } idProblem) throw new ArgumentException(idProblem);
 
+            if (parsed.GetValue(dryRun) && parsed.GetValue(wait)) throw new ArgumentException("--dry-run submits nothing to wait for; drop --wait");
+            if (parsed.GetValue(dryRun))
+                return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
+                {
+                    QuoteCommand.Write(io, "table", await client.QuoteAsync(spec, cluster.PoolOf(parsed), token));
+                    return 0;
+                });
             return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
             {
                 var status = await client.SubmitAsync(spec, jobId, cluster.PoolOf(parsed), token);
