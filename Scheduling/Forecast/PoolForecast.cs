@@ -16,6 +16,11 @@ public static class PoolForecast
     public static IReadOnlyList<JobForecast> Predict(PoolBook pool, double now, double reevaluationIntervalSeconds = 1) =>
         Run(pool, now, null, reevaluationIntervalSeconds).Jobs;
 
+    /// <summary>The forecast for <paramref name="candidate"/> if it arrived at <paramref name="now"/> (no search for
+    /// the tightest deadline: what admission control needs at every arrival).</summary>
+    public static JobForecast Predict(PoolBook pool, double now, QueuedJob candidate, double reevaluationIntervalSeconds = 1) =>
+        Run(pool, now, candidate, reevaluationIntervalSeconds).Candidate!;
+
     /// <summary>How many deadlines a quote tries, tightest first, before it settles for a bisection's answer.</summary>
     const int MaxSlots = 64;
 

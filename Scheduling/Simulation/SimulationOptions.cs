@@ -5,8 +5,10 @@ namespace SynergAI.Scheduling.Simulation;
 /// <param name="ReevaluationIntervalSeconds">How often, in trace seconds, the queue is re-evaluated while jobs wait
 /// and a worker is free, besides every arrival and completion.</param>
 /// <param name="Drift">Workers whose real run times leave their profile (see <see cref="WorkerDrift"/>).</param>
+/// <param name="Admission">What happens to an arriving job the forecast says will miss its deadline: under
+/// <c>Reject</c> it never enters the pool (and has no outcome).</param>
 public sealed record SimulationOptions(double Noise = 0, int Seed = 1, double ReevaluationIntervalSeconds = 1,
-    IReadOnlyList<WorkerDrift>? Drift = null)
+    IReadOnlyList<WorkerDrift>? Drift = null, Forecast.AdmissionMode Admission = Forecast.AdmissionMode.Accept)
 {
     public IReadOnlyList<WorkerDrift> Drift { get; init; } = Drift ?? [];
 

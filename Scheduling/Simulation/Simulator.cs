@@ -1,5 +1,6 @@
 using System.Globalization;
 using MathNet.Numerics.Distributions;
+using SynergAI.Scheduling.Forecast;
 using SynergAI.Scheduling.Policies;
 using SynergAI.Scheduling.Pool;
 
@@ -24,9 +25,13 @@ public static class Simulator
         for (var w = 0; w < dictionary.Workers.Count; w++)
             book.SetWorker(dictionary.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
         var drift = WorkerDrift.ByWorker(options.Drift, book);
+        Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Reject
+            ? (job, now) => Admission.Admits(options.Admission, PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds))
+            : null;
         var outcomes = Advance(book, arrivals, job => QueuedJob.Create(job, dictionary), running: [], start: double.PositiveInfinity,
             options.ReevaluationIntervalSeconds,
-            (placement, now) => placement.EstimateSeconds * noise[placement.Job.Job.Id] * WorkerDrift.FactorAt(drift, placement.Worker, now));
+            (placement, now) => placement.EstimateSeconds * noise[placement.Job.Job.Id] * WorkerDrift.FactorAt(drift, placement.Worker, now),
+            admit);
         if (book.QueuedCount > 0)
             throw new InvalidOperationException($"policy '{policy.Name}' left {book.QueuedCount} jobs waiting with every worker idle");
         return outcomes;
@@ -36,12 +41,13 @@ public static class Simulator
     /// Runs <paramref name="book"/> forward: the jobs of <paramref name="arrivals"/> (by arrival time) join it as they
     /// arrive, the workers of <paramref name="running"/> are busy until the given time with work that is not one of the
     /// book's placements, and a round is held at <paramref name="start"/> (+∞: first at the first event). Each placed job
-    /// runs <paramref name="runSeconds"/>(placement, start time). Returns the placed jobs' outcomes in completion order;
-    /// stops early (jobs left in the book's queue) when nothing more can happen.
+    /// runs <paramref name="runSeconds"/>(placement, start time). An arriving job that <paramref name="admit"/> refuses
+    /// never joins. Returns the placed jobs' outcomes in completion order; stops early (jobs left in the book's queue)
+    /// when nothing more can happen.
     /// </summary>
     public static List<JobOutcome> Advance(PoolBook book, IReadOnlyList<Job> arrivals, Func<Job, QueuedJob> queue,
         IEnumerable<(int Worker, double FreeAt)> running, double start, double reevaluationIntervalSeconds,
-        Func<Placement, double, double> runSeconds)
+        Func<Placement, double, double> runSeconds, Func<QueuedJob, double, bool>? admit = null)
     {
         if (!(reevaluationIntervalSeconds > 0) || double.IsInfinity(reevaluationIntervalSeconds))
             throw new ArgumentOutOfRangeException(nameof(reevaluationIntervalSeconds), $"the re-evaluation interval must be a positive number of seconds, got {reevaluationIntervalSeconds}");
@@ -66,7 +72,10 @@ public static class Simulator
                 outcomes.Add(new JobOutcome(job.Job, book.Workers[w].Worker.Name, run.Placement.Config, run.Started, at.Time, run.Placement.Reason, job.WaitedFor));
             }
             while (next < arrivals.Count && arrivals[next].ArrivalSeconds <= now)
-                book.Arrive(queue(arrivals[next++]), now);
+            {
+                var job = queue(arrivals[next++]);
+                if (admit is null || admit(job, now)) book.Arrive(job, now);
+            }
 
             var placements = book.Plan(now);
             foreach (var placement in placements)

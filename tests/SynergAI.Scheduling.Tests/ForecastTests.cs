@@ -138,3 +138,45 @@ public class ForecastTests
         Assert.Contains("known:", Assert.Throws<ArgumentException>(() => WaitReasons.Parse("3")).Message);
     }
 }
+
+public class AdmissionTests
+{
+    static readonly ConfigurationDictionary Two = new(new Testbed(
+        [W("fast", "d"), W("slow", "d")],
+        [P("fast", "e", "d", 10), P("fast", "e", "turbo", 20), P("slow", "e", "d", 2, 1)]));
+
+    static readonly Job[] Trace =
+    [
+        J("j1", 0, "e", 100, 20),
+        J("j2", 1, "e", 100, 60),
+        J("j3", 2, "e", 100, 10),
+        J("j5", 2, "e", 100, 4), // at 2 fast is busy until 5 and slow until 52: it cannot finish within 4 s
+        J("j4", 3, "e", 200, 100),
+    ];
+
+    [Fact]
+    public void Under_reject_a_job_forecast_to_miss_never_enters_and_the_others_run_as_without_it()
+    {
+        var accepted = Simulator.Run(Two, Trace, new SynergAiPolicy());
+        Assert.True(accepted.Single(o => o.Job.Id == "j5").Violated); // accepted, it misses
+
+        var rejecting = Simulator.Run(Two, Trace, new SynergAiPolicy(), new SimulationOptions(Admission: AdmissionMode.Reject)).ToDictionary(o => o.Job.Id);
+        Assert.Equal(["j1", "j2", "j3", "j4"], rejecting.Keys.Order());
+        var without = Simulator.Run(Two, Trace.Where(j => j.Id != "j5").ToList(), new SynergAiPolicy()).ToDictionary(o => o.Job.Id);
+        foreach (var (id, o) in without)
+            Assert.Equal((o.Worker, o.StartedSeconds, o.CompletedSeconds), (rejecting[id].Worker, rejecting[id].StartedSeconds, rejecting[id].CompletedSeconds));
+        Assert.DoesNotContain(rejecting.Values, o => o.Violated);
+    }
+
+    [Fact]
+    public void Admission_modes_parse_and_a_refusal_gives_the_tightest_deadline()
+    {
+        Assert.Equal(AdmissionMode.BestEffort, Admission.Parse("Best-Effort"));
+        Assert.Contains("accept, reject, best-effort", Assert.Throws<ArgumentException>(() => Admission.Parse("maybe")).Message);
+        var forecast = new JobForecast(J("q", 0, "e", 100, 4), 0, "fast", "turbo", 3, 8, WaitCode.None, "");
+        Assert.False(Admission.Admits(AdmissionMode.Reject, forecast));
+        Assert.True(Admission.Admits(AdmissionMode.Accept, forecast));
+        Assert.Equal("refused by admission control: the forecast finishes it 8.0 s after submission, past its 4 s deadline; the tightest deadline that would be met now is 8.1 s",
+            Admission.Refusal(forecast, 8.01));
+    }
+}
