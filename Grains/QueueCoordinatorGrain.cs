@@ -46,7 +46,7 @@ public sealed class QueueCoordinatorGrain(
     {
         var saved = record.State;
         var o = options.Value;
-        _settings = saved.Settings ?? PoolSettingsRules.Resolve(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval), o.Shards);
+        _settings = saved.Settings ?? PoolSettingsRules.Resolve(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval, Admission: o.Admission), o.Shards);
         _epoch = saved.Settings is null ? time.GetUtcNow() : saved.Epoch;
         _book = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
         foreach (var worker in saved.Workers) _book.SetWorker(worker.Name, worker.Engines, worker.Strength, worker.ProfileKey);

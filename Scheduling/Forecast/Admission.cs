@@ -31,8 +31,13 @@ public static class Admission
 
     /// <summary>The one-line refusal: the predicted end against the deadline, and the tightest deadline on offer.</summary>
     public static string Refusal(JobForecast forecast, double? tightestQosSeconds) =>
-        (forecast.EndToEndSeconds is { } e2e
-            ? $"refused by admission control: the forecast finishes it {e2e:0.0} s after submission, past its {forecast.Job.QosSeconds:0.###} s deadline"
-            : $"refused by admission control: {forecast.WaitReason}")
-        + (tightestQosSeconds is { } t ? $"; the tightest deadline that would be met now is {Math.Ceiling(t * 10) / 10:0.0} s" : "; no deadline can be promised now");
+        Refusal(forecast.EndToEndSeconds, forecast.Job.QosSeconds, forecast.WaitReason, tightestQosSeconds);
+
+    /// <param name="endToEndSeconds">The predicted time from submission to the end (null: it cannot be placed, for
+    /// <paramref name="reason"/>).</param>
+    public static string Refusal(double? endToEndSeconds, double qosSeconds, string reason, double? tightestQosSeconds) =>
+        (endToEndSeconds is { } e2e
+            ? FormattableString.Invariant($"refused by admission control: the forecast finishes it {e2e:0.0} s after submission, past its {qosSeconds:0.###} s deadline")
+            : $"refused by admission control: {reason}")
+        + (tightestQosSeconds is { } t ? FormattableString.Invariant($"; the tightest deadline that would be met now is {Math.Ceiling(t * 10) / 10:0.0} s") : "; no deadline can be promised now");
 }

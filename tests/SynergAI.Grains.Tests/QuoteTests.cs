@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SynergAI.Grains;
 
 namespace SynergAI.Grains.Tests;
@@ -59,5 +60,53 @@ public class QuoteTests(ControlPlaneCluster fixture)
         Assert.Equal("NoWorkerForEngine", quote.Code);
         Assert.Null(quote.TightestQosSeconds);
         await Assert.ThrowsAsync<ArgumentException>(() => Client.Coordinator(pool).Quote(new JobSpec(TestSupport.Engine, 0, 10)));
+    }
+}
+
+/// <summary>Admission control at submission: a job the forecast says will miss is refused, and leaves no trace.</summary>
+[Collection(ControlPlaneCollection.Name)]
+public class AdmissionTests(ControlPlaneCluster fixture)
+{
+    IClusterClient Client => fixture.Client;
+
+    [Fact]
+    public async Task Under_reject_a_job_that_would_miss_is_refused_with_the_tightest_deadline_and_nothing_is_stored()
+    {
+        const string pool = "admission-pool";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        var refused = $"{pool}-refused";
+        var admitted = $"{pool}-admitted";
+        try
+        {
+            await Client.StartBlocker(blocker, pool); // the only worker is busy for ~60,000 model seconds
+            var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+                Client.Job(refused).Submit(new JobSpec(TestSupport.Engine, 100, 1_000, Admission: "reject"), pool));
+            Assert.Contains("refused by admission control", error.Message);
+            Assert.Contains("tightest deadline that would be met now is", error.Message);
+
+            Assert.Null(await Client.Job(refused).GetStatus());
+            Assert.DoesNotContain(refused, await Client.Coordinator(pool).ListJobs());
+            foreach (var silo in fixture.Cluster.Silos)
+                Assert.DoesNotContain(await silo.ServiceProvider.GetRequiredService<IJobHistory>().UnfinishedAsync(pool), r => r.Job == refused);
+
+            // A deadline the forecast can meet is admitted as usual.
+            var status = await Client.Job(admitted).Submit(new JobSpec(TestSupport.Engine, 100, 1e8, Admission: "reject"), pool);
+            Assert.Equal(JobState.Queued, status.State);
+        }
+        finally
+        {
+            await Client.CancelQuietly([blocker, admitted]);
+        }
+    }
+
+    [Fact]
+    public async Task A_pool_setting_of_an_unknown_admission_mode_is_refused()
+    {
+        const string pool = "admission-settings";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Client.Coordinator(pool).Configure(new PoolSettings("synergai", 0.01, TimeSpan.FromSeconds(1), Admission: "maybe")));
+        Assert.Contains("accept, reject, best-effort", error.Message);
+        await Client.Quiet(pool);
     }
 }
