@@ -79,7 +79,12 @@ public sealed class QueuedJob
 
     /// <summary>A copy with the same job, estimates and binding, as fresh to the policy otherwise (a forecast runs the
     /// policy on copies, so the pool's own view of its jobs never changes).</summary>
-    public QueuedJob Copy() => new(Job, [.. FastestFirst], [.. Defaults]) { BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited };
+    public QueuedJob Copy() => WithEstimates([.. FastestFirst], [.. Defaults]);
+
+    /// <summary>The same job with new estimates (a corrected profile), keeping its binding, wait reason and place.</summary>
+    public QueuedJob WithEstimates(Estimate[] fastestFirst, Estimate?[] defaults) =>
+        new(Job, fastestFirst, defaults) { BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
+
 
     /// <summary>Its place in arrival order, handed out by the <see cref="Pool.PoolBook"/> that queues it.</summary>
     internal long Order { get; set; }

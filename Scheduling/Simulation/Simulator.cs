@@ -25,13 +25,14 @@ public static class Simulator
         for (var w = 0; w < dictionary.Workers.Count; w++)
             book.SetWorker(dictionary.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
         var drift = WorkerDrift.ByWorker(options.Drift, book);
+        var learning = options.Learn ? new Learning(book, dictionary) : null;
         Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Reject
             ? (job, now) => Admission.Admits(options.Admission, PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds))
             : null;
-        var outcomes = Advance(book, arrivals, job => QueuedJob.Create(job, dictionary), running: [], start: double.PositiveInfinity,
-            options.ReevaluationIntervalSeconds,
-            (placement, now) => placement.EstimateSeconds * noise[placement.Job.Job.Id] * WorkerDrift.FactorAt(drift, placement.Worker, now),
-            admit);
+        var outcomes = Advance(book, arrivals, job => learning?.Estimate(job) ?? QueuedJob.Create(job, dictionary), running: [],
+            start: double.PositiveInfinity, options.ReevaluationIntervalSeconds,
+            (placement, now) => (learning?.Placed(placement) ?? placement.EstimateSeconds) * noise[placement.Job.Job.Id] * WorkerDrift.FactorAt(drift, placement.Worker, now),
+            admit, learning is null ? null : learning.Completed);
         if (book.QueuedCount > 0)
             throw new InvalidOperationException($"policy '{policy.Name}' left {book.QueuedCount} jobs waiting with every worker idle");
         return outcomes;
@@ -47,7 +48,8 @@ public static class Simulator
     /// </summary>
     public static List<JobOutcome> Advance(PoolBook book, IReadOnlyList<Job> arrivals, Func<Job, QueuedJob> queue,
         IEnumerable<(int Worker, double FreeAt)> running, double start, double reevaluationIntervalSeconds,
-        Func<Placement, double, double> runSeconds, Func<QueuedJob, double, bool>? admit = null)
+        Func<Placement, double, double> runSeconds, Func<QueuedJob, double, bool>? admit = null,
+        Action<int, RunningPlacement, double>? completed = null)
     {
         if (!(reevaluationIntervalSeconds > 0) || double.IsInfinity(reevaluationIntervalSeconds))
             throw new ArgumentOutOfRangeException(nameof(reevaluationIntervalSeconds), $"the re-evaluation interval must be a positive number of seconds, got {reevaluationIntervalSeconds}");
@@ -68,6 +70,7 @@ public static class Simulator
             {
                 completions.Dequeue();
                 if (book.Finish(w, at.Time) is not { } run) continue; // busy with something that was not placed here
+                completed?.Invoke(w, run, at.Time);
                 var job = run.Placement.Job;
                 outcomes.Add(new JobOutcome(job.Job, book.Workers[w].Worker.Name, run.Placement.Config, run.Started, at.Time, run.Placement.Reason, job.WaitedFor));
             }
@@ -89,6 +92,46 @@ public static class Simulator
                 : double.PositiveInfinity;
         }
         return outcomes;
+    }
+
+    /// <summary>Profiles that learn, in the simulator: estimates are the profile's times the learned factor of their
+    /// class, engine and configuration; each completed run is measured against the profile's own estimate, and when a
+    /// factor moves, the waiting jobs are estimated again.</summary>
+    sealed class Learning(PoolBook book, ConfigurationDictionary dictionary)
+    {
+        readonly ProfileCorrections _corrections = new();
+        readonly Dictionary<int, double> _profileSeconds = [];
+
+        string Key(int @class) => @class.ToString(CultureInfo.InvariantCulture);
+
+        public QueuedJob Estimate(Job job) => Corrected(QueuedJob.Create(job, dictionary), job.Engine);
+
+        QueuedJob Corrected(QueuedJob raw, string engine) => raw.WithEstimates(
+            QueuedJob.SortFastestFirst([.. raw.FastestFirst.Select(e => e with { Seconds = e.Seconds * _corrections.Factor(Key(e.Class), engine, e.Config) })]),
+            [.. raw.Defaults.Select(d => d is { } e ? e with { Seconds = e.Seconds * _corrections.Factor(Key(e.Class), engine, e.Config) } : (Estimate?)null)]);
+
+        /// <summary>The profile's own estimate of a placement (what the run really takes before noise and drift).</summary>
+        public double Placed(Placement placement)
+        {
+            var profile = placement.EstimateSeconds / _corrections.Factor(Key(book.Workers[placement.Worker].Class), placement.Job.Job.Engine, placement.Config);
+            _profileSeconds[placement.Worker] = profile;
+            return profile;
+        }
+
+        public void Completed(int worker, RunningPlacement run, double end)
+        {
+            var engine = run.Placement.Job.Job.Engine;
+            var key = Key(book.Workers[worker].Class);
+            if (!_corrections.Record(key, engine, run.Placement.Config, _profileSeconds[worker], end - run.Started)) return;
+            // Every factor may have moved (the key-wide one with every run): the waiting jobs are estimated again.
+            var waiting = book.Queue.ToList();
+            book.ClearQueue();
+            foreach (var job in waiting)
+            {
+                var corrected = Estimate(job.Job);
+                book.Enqueue(job.WithEstimates([.. corrected.FastestFirst], [.. corrected.Defaults]), job.Order);
+            }
+        }
     }
 
     static Dictionary<string, double> NoiseFactors(IReadOnlyList<Job> trace, SimulationOptions options)

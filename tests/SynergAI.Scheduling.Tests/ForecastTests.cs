@@ -180,3 +180,63 @@ public class AdmissionTests
             Admission.Refusal(forecast, 8.01));
     }
 }
+
+public class ProfileCorrectionsTests
+{
+    [Fact]
+    public void Bad_reports_change_nothing_and_the_median_ignores_an_outlier()
+    {
+        var c = new ProfileCorrections();
+        foreach (var (profile, measured) in new[] { (10.0, double.NaN), (10, -5), (10, 0), (0, 10), (double.PositiveInfinity, 10), (10, double.PositiveInfinity) })
+            Assert.False(c.Record("agx", "e", "c", profile, measured));
+        Assert.Equal(1, c.Factor("agx", "e", "c"));
+        Assert.Equal(0, c.Runs("agx", "e", "c"));
+
+        foreach (var measured in new[] { 15.0, 15.5, 14.5, 100 }) c.Record("agx", "e", "c", 10, measured); // one run slowed by something else
+        Assert.Equal(1.525, c.Factor("agx", "e", "c"), 9); // median of 1.45, 1.5, 1.55, 10
+        Assert.Equal(1, c.Factor("x86", "e", "c"));
+    }
+
+    [Fact]
+    public void A_drifted_key_is_flagged_after_three_runs_and_other_engines_borrow_its_factor()
+    {
+        var c = new ProfileCorrections();
+        c.Record("agx", "a", "c", 10, 15);
+        c.Record("agx", "b", "c", 20, 30);
+        Assert.False(c.IsDrifted("agx")); // two runs: not yet persistent
+        c.Record("agx", "a", "c", 10, 15.2);
+        Assert.True(c.IsDrifted("agx"));
+        Assert.Equal(1.5, c.Factor("agx", "never-run", "c"), 9); // key-wide median until an engine has 3 runs of its own
+        Assert.Equal(("agx", 1.5), Assert.Single(c.Drifted()));
+
+        var steady = new ProfileCorrections();
+        foreach (var m in new[] { 10.5, 9.6, 10.2, 9.9 }) steady.Record("x86", "a", "c", 10, m);
+        Assert.False(steady.IsDrifted("x86"));
+    }
+
+    [Fact]
+    public void With_one_worker_drifted_learning_cuts_the_extra_violations()
+    {
+        // Offline, over 10 seeds of DH-FH: the drift adds violations; learning must remove a real share of them.
+        var testbed = ReferenceTestbed.Load();
+        var dictionary = new ConfigurationDictionary(testbed);
+        int Violations(SimulationOptions o) => Enumerable.Range(1, 10).Sum(seed =>
+            Simulator.Run(dictionary, TraceGenerator.Generate(Experiment.DhFh, testbed, seed), new SynergAiPolicy(), o).Count(x => x.Violated));
+        var drift = new[] { WorkerDrift.Parse("agx=1.5") };
+        var clean = Violations(new SimulationOptions());
+        var drifted = Violations(new SimulationOptions(Drift: drift));
+        var learned = Violations(new SimulationOptions(Drift: drift, Learn: true));
+        Assert.True(drifted > clean + 5, $"drift adds too few violations to measure: {clean} → {drifted}");
+        Assert.True(learned < drifted, $"learning: {learned}, without: {drifted}");
+        Assert.Equal(clean, Violations(new SimulationOptions(Learn: true))); // with nothing to learn, learning changes nothing
+    }
+
+    [Fact]
+    public void Drift_parses_worker_factor_and_time_and_refuses_nonsense()
+    {
+        Assert.Equal(new WorkerDrift("agx", 1.5, 600), WorkerDrift.Parse("agx=1.5@600"));
+        Assert.Equal(new WorkerDrift("nx", 2, 0), WorkerDrift.Parse("nx=2"));
+        foreach (var bad in new[] { "agx", "=1.5", "agx=0", "agx=-1", "agx=x", "agx=1.5@-3", "agx=1.5@soon" })
+            Assert.Throws<ArgumentException>(() => WorkerDrift.Parse(bad));
+    }
+}

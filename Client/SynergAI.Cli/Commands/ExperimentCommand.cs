@@ -41,6 +41,7 @@ internal static class ExperimentCommand
             Description = "WORKER=FACTOR[@TIME]: that worker's real run times are FACTOR × its profile's from TIME (trace seconds, default 0) on; repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
+        var learn = new Option<bool>("--learn") { Description = "Estimates learn from measured runs (median correction per worker class, engine and configuration)" };
         var format = Options.Format("table", "csv");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart of violations per policy and experiment, with 95% CIs" };
         var jobsOut = new Option<string?>("--jobs-out") { Description = "Write one CSV row per job and policy (single-trace runs)" };
@@ -50,7 +51,7 @@ internal static class ExperimentCommand
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
-            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift,
+            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -64,7 +65,7 @@ internal static class ExperimentCommand
             var bed = Options.LoadTestbed(parsed, testbed);
             var tracePath = parsed.GetValue(trace);
             var singleSeed = parsed.GetValue(seed);
-            foreach (var option in new Option[] { seeds, noise, plot, admission, drift })
+            foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn })
                 if (parsed.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"{option.Name} does not go with --live (the silo's executor settings decide run-time noise)");
             if (tracePath is not null && (parsed.GetResult(experiment) is { Implicit: false } || singleSeed is not null))
@@ -93,7 +94,7 @@ internal static class ExperimentCommand
             var experimentGiven = parsed.GetResult(experiment) is { Implicit: false };
             var csv = parsed.GetValue(format) == "csv";
             var options = new SimulationOptions(parsed.GetValue(noise), singleSeed ?? 1, parsed.GetValue(reevaluation),
-                [.. (parsed.GetValue(drift) ?? []).Select(WorkerDrift.Parse)], Admission.Parse(parsed.GetValue(admission)!));
+                [.. (parsed.GetValue(drift) ?? []).Select(WorkerDrift.Parse)], Admission.Parse(parsed.GetValue(admission)!), parsed.GetValue(learn));
             foreach (var d in options.Drift)
                 if (!bed.Workers.Any(w => w.Name == d.Worker))
                     throw new ArgumentException($"--drift names worker '{d.Worker}', which is not in the testbed; known: {string.Join(", ", bed.Workers.Select(w => w.Name))}");
