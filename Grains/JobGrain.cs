@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynergAI.Grains.Coordination;
+using SynergAI.Scheduling.Forecast;
 
 namespace SynergAI.Grains;
 
@@ -42,6 +43,8 @@ public sealed class JobGrain(
                                         $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
         }
 
+        await AdmitAsync(spec, pool);
+
         var submittedAt = time.GetUtcNow();
         record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
         try
@@ -57,6 +60,17 @@ public sealed class JobGrain(
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
         await Writer.WriteAsync();
         return Status();
+    }
+
+    /// <summary>Admission control before anything is stored: under <c>reject</c> (the submission's, else the pool's) a job
+    /// the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on offer.</summary>
+    async Task AdmitAsync(JobSpec spec, string pool)
+    {
+        var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
+        if (mode != AdmissionMode.Reject) return;
+        var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
+        if (quote.MeetsDeadline == true) return;
+        throw new ArgumentException($"job '{Id}' {Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds)}");
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have

@@ -153,8 +153,7 @@ public sealed class PoolShardGrain(
     {
         var queue = _book.Queue;
         return Task.FromResult(new ShardQueue(
-            [.. queue.Select(e => new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN,
-                e.Scheduled?.AcceptableWorkers ?? 0, e.Scheduled?.WaitReason ?? (e.Unrunnable ? "no worker can run the engine" : "being estimated")))],
+            [.. queue.Select(QueuedJobViews.Of)],
             [.. queue.Select(e => e.SubmittedAt)],
             [.. _recent]));
     }

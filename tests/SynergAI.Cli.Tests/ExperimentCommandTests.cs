@@ -1,9 +1,10 @@
+using SynergAI.Scheduling;
 namespace SynergAI.Cli.Tests;
 
 public class ExperimentCommandTests
 {
     const string RunHeader = "policy,jobs,violations,wait_mean_s,e2e_mean_s,e2e_p99_s,e2e_max_s,excess_mean_violating_s,excess_mean_all_s";
-    const string JobsHeader = "policy,job,worker,config,submitted_s,started_s,completed_s,violated";
+    const string JobsHeader = "policy,job,worker,config,submitted_s,started_s,completed_s,violated,waited_for";
 
     /// <summary>A fleet the thesis never had: other architectures, engine and configuration names, five workers.</summary>
     static TempFolder OtherFleet()
@@ -71,6 +72,10 @@ public class ExperimentCommandTests
         Assert.Equal(int.Parse(summary[2]), synergai.Count(r => r[7] == "true"));
         // SynergAI runs in optimal configurations, so on the reference testbed it never uses the AGX's default mode 1.
         Assert.DoesNotContain(synergai, r => r[2] == "agx" && r[3] == "mode=1");
+        // Every job says why it waited, with a code of the one list; a job that started on arrival did not wait.
+        Assert.All(synergai, r => WaitReasons.Parse(r[8]));
+        Assert.All(synergai.Where(r => r[4] == r[5]), r => Assert.Equal("None", r[8]));
+        Assert.Contains(synergai, r => r[8] != "None");
     }
 
     [Fact]

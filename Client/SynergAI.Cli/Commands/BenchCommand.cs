@@ -63,7 +63,22 @@ internal static class BenchCommand
                 io.Out.WriteLine($"{column},{Reevaluation(kinds, jobCount, workerCount).ToString("0.0", CultureInfo.InvariantCulture)}");
             return 0;
         });
-        return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate };
+        var forecastTestbed = Options.Testbed();
+        var forecast = new Command("forecast",
+            "Time one forecast (the pool's policy run forward until every waiting job is placed): 1,000 waiting jobs on 100 "
+            + "workers, copies of the testbed's, all busy")
+        {
+            forecastTestbed,
+        };
+        forecast.SetAction(parsed =>
+        {
+            var (ms, cpuMs, late) = ForecastBench.Median(Options.LoadTestbed(parsed, forecastTestbed), 1_000, 100);
+            io.Error.WriteLine($"forecast of 1,000 waiting jobs on 100 workers: {late} predicted to miss their deadline");
+            io.Out.WriteLine($"forecast_1k_x_100_ms,{ms.ToString("0.0", CultureInfo.InvariantCulture)}");
+            io.Out.WriteLine($"forecast_1k_x_100_cpu_ms,{cpuMs.ToString("0.0", CultureInfo.InvariantCulture)}");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate, forecast };
     }
 
     /// <summary>The median over 7 rounds (after 3 to warm up the JIT) of one SynergAI round, in milliseconds. Each round
