@@ -10,7 +10,9 @@ namespace SynergAI.Scheduling.Policies;
 /// <param name="WaitWeight">What a second of waiting for a busy worker costs, in priced seconds of run time: a job waits
 /// for a faster busy worker only if that saves more than this.</param>
 /// <param name="MaxGiveUps">How many jobs one round may give up for shorter ones (each costs one more pass).</param>
-public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8)
+/// <param name="GiveUpHorizon">How many of the earliest deadlines the give-up search plans (the rest of the queue is
+/// planned once, after it).</param>
+public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8, int GiveUpHorizon = 128)
 {
     public static readonly SlackAwareSettings Default = new();
 }
@@ -34,8 +36,9 @@ public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWei
 /// (repeated until nothing changes), so a dispatcher that sees only its shards' offers decides exactly alike.</item>
 /// </list>
 /// Cost of a round: a sort of the queue, then per job and per class that can run it a look at the class's earliest
-/// free worker (a heap), for at most 2 + <see cref="SlackAwareSettings.MaxGiveUps"/> passes over the queue, then as
-/// many passes over the placed jobs alone as it takes to settle (at most one per placement, usually one).
+/// free worker (a heap): one pass over the whole queue, at most 1 + <see cref="SlackAwareSettings.MaxGiveUps"/> passes
+/// over its <see cref="SlackAwareSettings.GiveUpHorizon"/> earliest deadlines, then the same over the placed jobs alone
+/// as many times as it takes to settle (at most once per placement, usually once).
 /// </summary>
 public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISchedulingPolicy
 {
@@ -89,39 +92,41 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
     List<Placement> Plan(SchedulingContext context, IReadOnlyList<QueuedJob> jobs, double[] prices)
     {
         var order = Order(jobs, context.Now);
+        var options = Array.ConvertAll(order, Estimates);
         var given = new HashSet<QueuedJob>();
-        var pass = Pass(context, order, prices, given);
-        var last = pass;
+        var horizon = Math.Min(order.Length, _settings.GiveUpHorizon);
         // Moore-Hodgson, across classes: when a job that could still make it finds no slot behind the jobs planned
         // before it, give up the longest of those on a class it could use, if that lets at least as many make it.
-        for (var tries = 0; tries < _settings.MaxGiveUps && pass.Missed is { } missed; tries++)
+        // Searched over the earliest deadlines only (the horizon), without reasons; the plan kept is then made in full.
+        var pass = Pass(context, order, options, prices, given, horizon, explain: false);
+        for (var tries = 0; tries < _settings.MaxGiveUps && pass.Missed >= 0; tries++)
         {
-            if (pass.Longest(missed) is not { } victim) break;
+            if (pass.Longest(pass.Missed, options) is not { } victim) break;
             given.Add(victim);
-            last = Pass(context, order, prices, given);
-            if (last.Feasible < pass.Feasible) { given.Remove(victim); break; }
-            pass = last;
+            var trial = Pass(context, order, options, prices, given, horizon, explain: false);
+            if (trial.Feasible < pass.Feasible) { given.Remove(victim); break; }
+            pass = trial;
         }
-        if (last != pass) pass = Pass(context, order, prices, given); // the reasons of the plan kept
-        return pass.Placements;
+        return Pass(context, order, options, prices, given, order.Length, explain: true).Placements;
     }
 
     sealed class PassResult
     {
         public List<Placement> Placements { get; } = [];
-        public List<(QueuedJob Job, int Class, double Seconds)> Planned { get; } = [];
+        public List<(int Index, QueuedJob Job, int Class, double Seconds)> Planned { get; } = [];
         public int Feasible { get; set; }
-        public QueuedJob? Missed { get; set; }
+        /// <summary>The first job (by its place in the order) that could still make it but found no slot; −1 if none.</summary>
+        public int Missed { get; set; } = -1;
 
-        /// <summary>The planned job with the longest run on a class the missed job could use, longer than the missed
-        /// job's own run there.</summary>
-        public QueuedJob? Longest(QueuedJob missed)
+        /// <summary>The job planned before the missed one with the longest run on a class the missed job could use,
+        /// longer than the missed job's own run there.</summary>
+        public QueuedJob? Longest(int missed, Estimate[][] options)
         {
             (QueuedJob Job, double Seconds)? longest = null;
-            foreach (var (job, @class, seconds) in Planned)
+            foreach (var (index, job, @class, seconds) in Planned)
             {
-                if (job == missed) break;
-                foreach (var estimate in Estimates(missed))
+                if (index > missed) break;
+                foreach (var estimate in options[missed])
                     if (estimate.Class == @class && seconds > estimate.Seconds && (longest is null || seconds > longest.Value.Seconds))
                         longest = (job, seconds);
             }
@@ -129,19 +134,23 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         }
     }
 
-    PassResult Pass(SchedulingContext context, QueuedJob[] order, double[] prices, HashSet<QueuedJob> given)
+    /// <summary>One pass of the plan over the first <paramref name="limit"/> jobs of the order; with
+    /// <paramref name="explain"/>, the placements and every waiting job's reason, else only what the search needs.</summary>
+    PassResult Pass(SchedulingContext context, QueuedJob[] order, Estimate[][] options, double[] prices, HashSet<QueuedJob> given,
+        int limit, bool explain)
     {
         var now = context.Now;
         var book = new Availability(context);
         var result = new PassResult();
         var placements = result.Placements;
-        var late = new List<QueuedJob>();
-        foreach (var job in order)
+        var late = new List<int>();
+        for (var i = 0; i < limit; i++)
         {
-            if (job.Urgency < 0 || given.Contains(job)) { late.Add(job); continue; }
+            var job = order[i];
+            if (job.Urgency < 0 || given.Contains(job)) { late.Add(i); continue; }
             var deadline = job.Job.DeadlineSeconds;
             Option? best = null, earliest = null;
-            foreach (var estimate in Estimates(job))
+            foreach (var estimate in options[i])
             {
                 if (!book.Peek(estimate.Class, out var worker, out var start)) continue;
                 var finish = start + estimate.Seconds;
@@ -153,20 +162,23 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
             }
             if ((best ?? earliest) is not { } choice)
             {
-                result.Missed ??= job;
-                late.Add(job);
+                if (result.Missed < 0) result.Missed = i;
+                late.Add(i);
                 continue;
             }
             result.Feasible++;
-            result.Planned.Add((job, choice.Estimate.Class, choice.Estimate.Seconds));
+            result.Planned.Add((i, job, choice.Estimate.Class, choice.Estimate.Seconds));
             book.Reserve(choice.Estimate.Class, choice.Finish, job);
+            if (!explain) continue;
             if (choice.Start <= now && context.Workers[choice.Worker].IsFree)
                 placements.Add(new Placement(job, choice.Worker, choice.Estimate.Config, choice.Estimate.Seconds,
                     WhyNow(job, choice, earliest!.Value, best is null, book, context, prices)));
-            else job.WaitReason = WhyWait(job, choice, book, context);
+            else job.WaitReason = WhyWait(job, options[i], choice, book, context);
         }
-        foreach (var job in late)
+        if (!explain) return result;
+        foreach (var i in late)
         {
+            var job = order[i];
             if (job.Urgency >= 0)
             {
                 job.WaitReason = given.Contains(job)
@@ -177,7 +189,7 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
             // Deadline lost: the excess is all that is left to save, on the free worker that finishes it soonest among
             // those the plan leaves idle (never one planned for a job that can still make it).
             Option? best = null;
-            foreach (var estimate in Estimates(job))
+            foreach (var estimate in options[i])
             {
                 if (!book.Peek(estimate.Class, out var worker, out var start) || start > now || !context.Workers[worker].IsFree) continue;
                 var option = new Option(estimate, worker, now, now + estimate.Seconds, estimate.Seconds);
@@ -199,11 +211,16 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         estimate.Seconds * prices[estimate.Class] + _settings.WaitWeight * (start - now);
 
     /// <summary>Every class that can run the job, each in the shorter of its c* and its default configuration.</summary>
-    static IEnumerable<Estimate> Estimates(QueuedJob job)
+    static Estimate[] Estimates(QueuedJob job)
     {
-        foreach (var estimate in job.FastestFirst)
-            yield return job.Defaults.Count > estimate.Class && job.Defaults[estimate.Class] is { } standard && standard.Seconds < estimate.Seconds
+        var estimates = new Estimate[job.FastestFirst.Count];
+        for (var i = 0; i < estimates.Length; i++)
+        {
+            var estimate = job.FastestFirst[i];
+            estimates[i] = job.Defaults.Count > estimate.Class && job.Defaults[estimate.Class] is { } standard && standard.Seconds < estimate.Seconds
                 ? standard : estimate;
+        }
+        return estimates;
     }
 
     /// <summary>Jobs that can still make it first, earliest deadline first (the order that meets the most deadlines on one
@@ -211,19 +228,27 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
     /// the order they come). Sets each job's urgency (slack on its fastest class).</summary>
     static QueuedJob[] Order(IReadOnlyList<QueuedJob> jobs, double now)
     {
-        var ordered = jobs.ToArray();
-        foreach (var job in ordered) job.Urgency = job.Job.QosSeconds - (now - job.Job.ArrivalSeconds) - job.FastestFirst[0].Seconds;
-        var keys = new (bool Late, double Key, double Arrival, string Id)[ordered.Length];
+        var ordered = new QueuedJob[jobs.Count];
+        var keys = new OrderKey[jobs.Count];
         for (var i = 0; i < ordered.Length; i++)
-            keys[i] = (ordered[i].Urgency < 0, ordered[i].Job.DeadlineSeconds, ordered[i].Job.ArrivalSeconds, ordered[i].Job.Id);
-        Array.Sort(keys, ordered, Comparer<(bool, double, double, string)>.Create((a, b) =>
         {
-            var c = a.Item1.CompareTo(b.Item1);
-            if (c == 0) c = a.Item2.CompareTo(b.Item2);
-            if (c == 0) c = a.Item3.CompareTo(b.Item3);
-            return c != 0 ? c : string.CompareOrdinal(a.Item4, b.Item4);
-        }));
+            var job = ordered[i] = jobs[i];
+            job.Urgency = job.Job.QosSeconds - (now - job.Job.ArrivalSeconds) - job.FastestFirst[0].Seconds;
+            keys[i] = new OrderKey(job.Urgency < 0, job.Job.DeadlineSeconds, job.Job.ArrivalSeconds, job.Job.Id);
+        }
+        Array.Sort(keys, ordered);
         return ordered;
+    }
+
+    readonly record struct OrderKey(bool Late, double Deadline, double Arrival, string Id) : IComparable<OrderKey>
+    {
+        public int CompareTo(OrderKey other)
+        {
+            if (Late != other.Late) return Late ? 1 : -1;
+            if (Deadline != other.Deadline) return Deadline < other.Deadline ? -1 : 1;
+            if (Arrival != other.Arrival) return Arrival < other.Arrival ? -1 : 1;
+            return string.CompareOrdinal(Id, other.Id);
+        }
     }
 
     /// <summary>Each class's price: 1 + weight × (its share of the remembered deadlines ÷ its share of the workers).</summary>
@@ -275,11 +300,11 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
             + $"is kept for tighter deadlines (price {F(prices[faster])} vs {F(prices[choice.Estimate.Class])})";
     }
 
-    static string WhyWait(QueuedJob job, Option choice, Availability book, SchedulingContext context)
+    static string WhyWait(QueuedJob job, Estimate[] options, Option choice, Availability book, SchedulingContext context)
     {
         var worker = context.Workers[choice.Worker].Worker.Name;
         var wait = choice.Start - context.Now;
-        var free = book.BestFreeFinish(job, context);
+        var free = book.BestFreeFinish(options, context);
         return free is { } f
             ? $"waiting {F(wait)} s for {worker}, which finishes it {F(f - choice.Finish)} s sooner than the best free worker"
             : $"waiting {F(wait)} s for {worker}, which still finishes it {F(job.Job.DeadlineSeconds - choice.Finish)} s before its deadline";
@@ -333,10 +358,10 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         /// <summary>The job the plan last gave a free worker of the class to, if any.</summary>
         public QueuedJob? KeptFor(int @class) => _keptFor.GetValueOrDefault(@class);
 
-        public double? BestFreeFinish(QueuedJob job, SchedulingContext context)
+        public double? BestFreeFinish(Estimate[] options, SchedulingContext context)
         {
             double? best = null;
-            foreach (var estimate in Estimates(job))
+            foreach (var estimate in options)
                 if (Peek(estimate.Class, out var worker, out var at) && at <= _now && context.Workers[worker].IsFree)
                     best = Math.Min(best ?? double.PositiveInfinity, _now + estimate.Seconds);
             return best;
