@@ -12,7 +12,10 @@ namespace SynergAI.Scheduling.Policies;
 /// <param name="MaxGiveUps">How many jobs one round may give up for shorter ones (each costs one more pass).</param>
 /// <param name="GiveUpHorizon">How many of the earliest deadlines the give-up search plans (the rest of the queue is
 /// planned once, after it).</param>
-public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8, int GiveUpHorizon = 128)
+/// <param name="HoldSeconds">How long after its arrival a job with plenty of slack is held while some worker is busy, so
+/// that the tighter jobs of a burst arriving with it are planned first.</param>
+/// <param name="HoldSlack">What plenty of slack is: seconds to spare at its planned finish, besides the hold.</param>
+public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8, int GiveUpHorizon = 128, double HoldSeconds = 4, double HoldSlack = 100)
 {
     public static readonly SlackAwareSettings Default = new();
 }
@@ -30,6 +33,9 @@ public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWei
 /// shared), so jobs that can run elsewhere stay off the workers that only the tight jobs can use.</item>
 /// <item><b>Give up</b> (Moore-Hodgson): when a job that could still make it finds no slot behind the jobs planned
 /// before it, the longest of those on a class it could use is given up if that lets at least as many make it.</item>
+/// <item><b>Hold</b>: a job that arrived less than <see cref="SlackAwareSettings.HoldSeconds"/> ago and has far more
+/// slack than that waits while some worker is busy, so that the tight jobs of a burst arriving with it are planned
+/// first (arrivals re-plan at once; otherwise the caller's periodic re-evaluation does).</item>
 /// <item><b>Late jobs</b> (deadline lost even on an idle fastest worker) take only free workers the plan leaves idle,
 /// the one that finishes them soonest; a job the plan could not fit waits until its deadline is lost.</item>
 /// <item><b>Start</b> what the plan starts now. The placements are those the plan makes from the placed jobs alone
@@ -144,6 +150,7 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         var result = new PassResult();
         var placements = result.Placements;
         var late = new List<int>();
+        var someBusy = context.Free.Count < context.Workers.Count;
         for (var i = 0; i < limit; i++)
         {
             var job = order[i];
@@ -164,6 +171,15 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
             {
                 if (result.Missed < 0) result.Missed = i;
                 late.Add(i);
+                continue;
+            }
+            // A burst may be arriving: a fresh job that can afford it waits a moment, leaving its worker to the others.
+            if (choice.Start <= now && now - job.Job.ArrivalSeconds < _settings.HoldSeconds && someBusy
+                && deadline - choice.Finish > _settings.HoldSlack + _settings.HoldSeconds)
+            {
+                result.Feasible++;
+                if (explain) job.WaitReason = $"held {F(_settings.HoldSeconds - (now - job.Job.ArrivalSeconds))} s more while a burst may be arriving; "
+                    + $"{context.Workers[choice.Worker].Worker.Name} would still finish it {F(deadline - choice.Finish)} s before its deadline";
                 continue;
             }
             result.Feasible++;

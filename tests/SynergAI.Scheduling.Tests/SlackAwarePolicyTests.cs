@@ -99,6 +99,29 @@ public class SlackAwarePolicyTests
     }
 
     [Fact]
+    public void Holds_a_fresh_job_with_plenty_of_slack_so_that_a_tight_one_arriving_just_after_it_gets_the_fast_worker()
+    {
+        // slow busy, fast and mid free. At 0 "loose" (deadline 400) could finish on fast at 20 with 380 s to spare, more
+        // than 100 + 4 → held. At 1 "tight" (deadline 26, only fast can make it) takes fast; loose is still held. At 4
+        // loose is 4 s old: fast frees at 21 (cost 20 × 25 + 20 × 17 = 840 — fast's price is 1 + 8 × 3 once it placed
+        // tight, whose deadline only fast could meet), mid now (cost 60) → mid. Both make it; a policy
+        // that started loose on fast at 0 would make tight miss (fast free at 20, finish 40 > 26).
+        var policy = new SlackAwarePolicy();
+        var workers = Workers((Slow, 1000));
+        var loose = Job("loose", 0, 400, (Fast, 20), (Mid, 60));
+        Assert.Empty(Schedule(policy, 0, workers, loose));
+        Assert.Equal("held 4.0 s more while a burst may be arriving; fast would still finish it 380.0 s before its deadline", loose.WaitReason);
+
+        var tight = Job("tight", 1, 25, (Fast, 20), (Mid, 60));
+        var placement = Assert.Single(Schedule(policy, 1, workers, loose, tight));
+        Assert.Equal(("tight", Fast), (placement.Job.Job.Id, placement.Worker));
+        Assert.StartsWith("held 3.0 s more", loose.WaitReason);
+        workers[Fast].Start("tight", 1, 20);
+
+        Assert.Equal(("loose", Mid), Assert.Single(Schedule(policy, 4, workers, loose)) is var p ? (p.Job.Job.Id, p.Worker) : default);
+    }
+
+    [Fact]
     public void Gives_up_a_long_job_when_that_lets_more_short_ones_make_their_deadlines()
     {
         // Only fast can run them; it frees at 10. EDF: long (deadline 90) 10-80, s1 (95) 80-95, s2 (100) 95-110 ✗.
