@@ -311,9 +311,8 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         if (book.KeptFor(faster) is { } other && other != job)
             return $"kept {context.Workers[earliest.Worker].Worker.Name} free for {other.Job.Id}, due in {F(other.Job.DeadlineSeconds - context.Now)} s; "
                 + $"{worker} still finishes it {F(slack)} s before its deadline";
-        return $"{worker} still finishes it {F(slack)} s before its deadline; {context.Workers[earliest.Worker].Worker.Name}, "
-            + $"{F(earliest.Estimate.Seconds - choice.Estimate.Seconds < 0 ? choice.Estimate.Seconds - earliest.Estimate.Seconds : 0)} s faster, "
-            + $"is kept for tighter deadlines (price {F(prices[faster])} vs {F(prices[choice.Estimate.Class])})";
+        return $"{worker} still finishes it {F(slack)} s before its deadline; {context.Workers[earliest.Worker].Worker.Name} would finish it "
+            + $"{F(choice.Finish - earliest.Finish)} s sooner but is kept for tighter deadlines (price {F(prices[faster])} vs {F(prices[choice.Estimate.Class])})";
     }
 
     static string WhyWait(QueuedJob job, Estimate[] options, Option choice, Availability book, SchedulingContext context)
