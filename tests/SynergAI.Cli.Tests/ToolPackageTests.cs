@@ -68,6 +68,8 @@ public sealed class ToolPackageTests(RunningSilo fixture) : IClassFixture<Runnin
             ("status", ["status", "--gateway", gateway]),
             ("status", ["status", id, "--format", "json", "--gateway", gateway]),
             ("workers", ["workers", "--format", "csv", "--gateway", gateway]),
+            ("quote", ["quote", "--engine", "tf-mobilenet", "--queries", "48", "--qos", "600", "--gateway", gateway]),
+            ("bench forecast", ["bench", "forecast"]),
             ("cancel", ["cancel", id, "--gateway", gateway]),
             ("profile import", ["profile", "import", Path.Combine(root, "Scheduling", "Testbeds", "reference"), "--pool", "tool-test", "--gateway", gateway]),
             ("submit", ["submit", "--trace", trace, "--time-scale", "0", "--id-prefix", id + "-", "--pool", "tool-test", "--gateway", gateway]),
