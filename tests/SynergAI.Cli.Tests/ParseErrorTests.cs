@@ -45,7 +45,7 @@ public class ParseErrorTests
     [InlineData("status --watch", "unknown option '--watch' for 'synergai status'")]
     [InlineData("experiment --sedes 3", "unknown option '--sedes' for 'synergai experiment'; did you mean '--seeds'?")]
     [InlineData("cancel --pol x job-1", "unknown option '--pol' for 'synergai cancel'; did you mean '--pool'?")]
-    [InlineData("bench", "'synergai bench' needs a command: simulate, reevaluate, control-plane")]
+    [InlineData("bench", "'synergai bench' needs a command: simulate, reevaluate")]
     public void A_mistyped_command_or_option_gets_one_line_with_a_suggestion(string args, string expected)
     {
         var line = OneErrorLine(args.Split(' '));
