@@ -11,10 +11,9 @@ try
     var builder = WebApplication.CreateBuilder(args);
     AddSettingsFile(builder.Configuration);
     builder.AddSynergAiSilo();
-    builder.AddSynergAiTelemetry();
+    builder.AddSynergAiOperating();
     var app = builder.Build();
-    app.MapSynergAiHealth();
-    app.MapSynergAiMetrics();
+    app.MapSynergAiOperating();
     await app.RunAsync();
     return 0;
 }
