@@ -1,3 +1,5 @@
+using SynergAI.Silo.Web;
+
 namespace SynergAI.Silo.Operating;
 
 /// <summary>What an operator meets over HTTP: metrics, health, access control, the web view and its JSON API.</summary>
@@ -9,6 +11,9 @@ public static class Operating
         builder.AddSynergAiAccess();
         builder.Services.AddHealthChecks().AddSynergAiReadiness();
         builder.Services.AddSingleton<ControlPlaneView>();
+        builder.Services.AddSingleton<PoolHistory>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolHistory>());
+        builder.Services.AddRazorComponents();
         return builder;
     }
 
@@ -19,6 +24,8 @@ public static class Operating
         app.MapSynergAiHealth();
         app.MapSynergAiMetrics().RequireAuthorization(Access.Viewer);
         app.MapSynergAiApi();
+        app.UseAntiforgery();
+        app.MapRazorComponents<App>().RequireAuthorization(Access.Viewer);
         app.LogAccess();
         return app;
     }
