@@ -135,7 +135,7 @@ public static class Access
         {
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             Response.Headers.WWWAuthenticate = "Basic realm=\"synergai\", charset=\"UTF-8\"";
-            return Task.CompletedTask;
+            return Response.WriteAsync("401 Unauthorized: send an API key (X-Api-Key, Authorization: Bearer, or as the Basic password)\n");
         }
     }
 }
