@@ -54,7 +54,12 @@ public static class Access
     {
         var options = builder.Configuration.GetSection("Access").Get<AccessOptions>() ?? new AccessOptions();
         var problems = options.Problems().ToList();
-        var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) ?? "http://localhost:5000";
+        // Where Kestrel listens: --urls / ASPNETCORE_URLS, else ASPNETCORE_HTTP(S)_PORTS (every interface, as in the
+        // container image), else ASP.NET Core's default http://localhost:5000.
+        var ports = builder.Configuration["HTTP_PORTS"] ?? builder.Configuration["HTTPS_PORTS"];
+        var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) is { Length: > 0 } set ? set
+            : !string.IsNullOrWhiteSpace(ports) ? string.Join(';', ports.Split(';').Select(p => $"http://*:{p.Trim()}"))
+            : "http://localhost:5000";
         if (options.ApiKeys.Count == 0)
         {
             if (!options.AllowAnonymous && !OnlyLocalhost(urls))

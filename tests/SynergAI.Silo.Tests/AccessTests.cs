@@ -90,12 +90,16 @@ public sealed class AccessTests(KeyedSilo keyed)
 
 public sealed class OpenAccessTests
 {
-    [Fact]
-    public async Task Without_keys_a_silo_that_listens_beyond_localhost_does_not_start()
+    [Theory]
+    [InlineData("--urls=http://0.0.0.0:5999", null)]
+    [InlineData(null, "5999")] // as in the container image: ASPNETCORE_HTTP_PORTS listens on every interface
+    public async Task Without_keys_a_silo_that_listens_beyond_localhost_does_not_start(string? urls, string? httpPorts)
     {
         var dll = SiloHost.Built("Silo", "SynergAI.Silo.dll");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { dll, "--urls", "http://0.0.0.0:5999", "--Orleans:SiloPort=21998", "--Orleans:GatewayPort=21999" }) info.ArgumentList.Add(arg);
+        if (httpPorts is not null) info.Environment["ASPNETCORE_HTTP_PORTS"] = httpPorts;
+        info.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var arg in new[] { dll, urls ?? "--Logging:LogLevel:Default=Warning", "--Orleans:SiloPort=21998", "--Orleans:GatewayPort=21999" }) info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
