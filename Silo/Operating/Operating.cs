@@ -1,12 +1,18 @@
+using Orleans.Dashboard;
 using SynergAI.Silo.Web;
 
 namespace SynergAI.Silo.Operating;
 
-/// <summary>What an operator meets over HTTP: metrics, health, access control, the web view and its JSON API.</summary>
+/// <summary>What an operator meets over HTTP: metrics, health, access control, the web view and its JSON API, and
+/// Orleans' own dashboard (cluster and grain statistics) at <c>/dashboard</c> unless <c>Operating:Dashboard</c> is false.</summary>
 public static class Operating
 {
+    public const string DashboardPath = "/dashboard";
+    static bool DashboardOn(IConfiguration configuration) => configuration.GetValue("Operating:Dashboard", true);
+
     public static WebApplicationBuilder AddSynergAiOperating(this WebApplicationBuilder builder)
     {
+        if (DashboardOn(builder.Configuration)) builder.UseOrleans(silo => silo.AddDashboard()); // the same silo builder, configured once more
         builder.AddSynergAiTelemetry();
         builder.AddSynergAiAccess();
         builder.Services.AddHealthChecks().AddSynergAiReadiness();
@@ -24,6 +30,7 @@ public static class Operating
         app.MapSynergAiHealth();
         app.MapSynergAiMetrics().RequireAuthorization(Access.Viewer);
         app.MapSynergAiApi();
+        if (DashboardOn(app.Configuration)) app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Access.Viewer);
         app.UseAntiforgery();
         app.MapRazorComponents<App>().RequireAuthorization(Access.Viewer);
         app.LogAccess();

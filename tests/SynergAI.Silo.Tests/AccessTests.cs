@@ -30,7 +30,7 @@ public sealed class AccessTests(KeyedSilo keyed)
     SiloHost Silo => keyed.Silo;
 
     [Theory]
-    [InlineData("/"), InlineData("/metrics"), InlineData("/health"), InlineData("/api/pools"), InlineData("/jobs")]
+    [InlineData("/"), InlineData("/metrics"), InlineData("/health"), InlineData("/api/pools"), InlineData("/jobs"), InlineData("/dashboard")]
     public async Task Without_a_key_or_with_a_wrong_one_every_page_but_the_probes_answers_401(string path)
     {
         using var anonymous = Silo.HttpClient();
