@@ -13,6 +13,7 @@ public static class Operating
     public static WebApplicationBuilder AddSynergAiOperating(this WebApplicationBuilder builder)
     {
         if (DashboardOn(builder.Configuration)) builder.UseOrleans(silo => silo.AddDashboard()); // the same silo builder, configured once more
+        builder.AddSynergAiClusterTls();
         builder.AddSynergAiTelemetry();
         builder.AddSynergAiAccess();
         builder.Services.AddHealthChecks().AddSynergAiReadiness();

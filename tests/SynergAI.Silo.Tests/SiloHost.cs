@@ -37,7 +37,10 @@ public sealed class SiloHost : IAsyncDisposable
 
     public SynergAiClient Client => _client!.Services.GetRequiredService<SynergAiClient>();
 
-    public static async Task<SiloHost> StartAsync(params string[] settings)
+    public static Task<SiloHost> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <summary>Starts the silo, then connects an SDK client configured by <paramref name="configureClient"/> too.</summary>
+    public static async Task<SiloHost> StartAsync(Action<SynergAiClientOptions>? configureClient, params string[] settings)
     {
         var (http, silo, gateway) = (FreePort(), FreePort(), FreePort());
         var dll = Built("Silo", "SynergAI.Silo.dll");
@@ -60,7 +63,11 @@ public sealed class SiloHost : IAsyncDisposable
         {
             await host.WaitUntilReadyAsync();
             var builder = Host.CreateApplicationBuilder();
-            builder.Services.AddSynergAiClient(o => o.Gateways = [$"127.0.0.1:{gateway}"]);
+            builder.Services.AddSynergAiClient(o =>
+            {
+                o.Gateways = [$"127.0.0.1:{gateway}"];
+                configureClient?.Invoke(o);
+            });
             host._client = builder.Build();
             await host._client.StartAsync();
         }
