@@ -9,12 +9,14 @@ public static class Operating
 {
     public const string DashboardPath = "/dashboard";
     static bool DashboardOn(IConfiguration configuration) => configuration.GetValue("Operating:Dashboard", true);
+    /// <summary><c>Operating:Metrics</c> (default true): OpenTelemetry and <c>/metrics</c>; false measures their overhead.</summary>
+    static bool MetricsOn(IConfiguration configuration) => configuration.GetValue("Operating:Metrics", true);
 
     public static WebApplicationBuilder AddSynergAiOperating(this WebApplicationBuilder builder)
     {
         if (DashboardOn(builder.Configuration)) builder.UseOrleans(silo => silo.AddDashboard()); // the same silo builder, configured once more
         builder.AddSynergAiClusterTls();
-        builder.AddSynergAiTelemetry();
+        if (MetricsOn(builder.Configuration)) builder.AddSynergAiTelemetry();
         builder.AddSynergAiAccess();
         builder.Services.AddHealthChecks().AddSynergAiReadiness();
         builder.Services.AddSingleton<ControlPlaneView>();
@@ -29,7 +31,7 @@ public static class Operating
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSynergAiHealth();
-        app.MapSynergAiMetrics().RequireAuthorization(Access.Viewer);
+        if (MetricsOn(app.Configuration)) app.MapSynergAiMetrics().RequireAuthorization(Access.Viewer);
         app.MapSynergAiApi();
         if (DashboardOn(app.Configuration)) app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Access.Viewer);
         app.UseAntiforgery();
