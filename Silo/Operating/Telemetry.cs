@@ -20,12 +20,24 @@ public static class Telemetry
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(SynergAiMetrics.MeterName, OrleansMeter)
+                    .AddView(instrument => instrument.Meter.Name == OrleansMeter && PerMessage(instrument.Name) ? MetricStreamConfiguration.Drop : null)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();
             });
         return builder;
+    }
+
+    /// <summary>Orleans' instruments that record on every message or directory lookup. Listening to them cost about a
+    /// third more CPU per submission in <c>bench control-plane</c> (README "Operating"), so they are not enabled; the
+    /// rest of Orleans' meter (activations, storage, membership, gateway clients, …) is.</summary>
+    static bool PerMessage(string instrument)
+    {
+        var name = instrument.Replace('-', '_').Replace('.', '_');
+        return name.StartsWith("orleans_messaging_", StringComparison.Ordinal) || name.StartsWith("orleans_directory_lookups", StringComparison.Ordinal)
+            || name.StartsWith("orleans_app_requests", StringComparison.Ordinal) || name.StartsWith("orleans_gateway_sent", StringComparison.Ordinal)
+            || name.StartsWith("orleans_gateway_received", StringComparison.Ordinal);
     }
 
     public static IEndpointConventionBuilder MapSynergAiMetrics(this WebApplication app) =>

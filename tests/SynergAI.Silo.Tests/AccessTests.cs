@@ -14,7 +14,8 @@ public sealed class KeyedSilo : IAsyncLifetime
     public SiloHost Silo { get; private set; } = null!;
     public async Task InitializeAsync() => Silo = await SiloHost.StartAsync(
         "--Access:ApiKeys:0:Name=dashboard", $"--Access:ApiKeys:0:Key={ViewerKey}", "--Access:ApiKeys:0:Role=viewer",
-        "--Access:ApiKeys:1:Name=ops", $"--Access:ApiKeys:1:Key={OperatorKey}", "--Access:ApiKeys:1:Role=operator");
+        "--Access:ApiKeys:1:Name=ops", $"--Access:ApiKeys:1:Key={OperatorKey}", "--Access:ApiKeys:1:Role=operator",
+        "--Operating:Dashboard=true");
     public async Task DisposeAsync() => await Silo.DisposeAsync();
 }
 
