@@ -38,8 +38,7 @@ public sealed class JobGrain(
         if (Job.Spec is not null)
         {
             if (Job.Spec == spec && Job.Pool == pool) return await SubmittedAgainAsync();
-            throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
-                                        $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
+            throw new JobConflictException(Id, Job.Spec, Job.Pool);
         }
 
         var submittedAt = time.GetUtcNow();
@@ -78,7 +77,7 @@ public sealed class JobGrain(
 
     public async Task<JobStatus> Cancel()
     {
-        if (Job.Spec is null) throw new ArgumentException($"unknown job '{Id}'");
+        if (Job.Spec is null) throw new UnknownJobException(Id);
         if (Finished) return Status();
         var was = Job.State;
         Job.State = JobState.Cancelled;
@@ -140,7 +139,7 @@ public sealed class JobGrain(
             await GrainCalls.UntilDeliveredAsync(async () =>
                 await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or SynergAiException)
         {
             await FailAsync(time.GetUtcNow(), $"attempt {attempt} failed ({error}) and it cannot be queued again: {e.Message}");
         }
