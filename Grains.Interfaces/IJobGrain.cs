@@ -19,4 +19,17 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>Cancels the job: removes it from the queue or stops its running attempt. A finished job stays as it is.</summary>
     /// <exception cref="UnknownJobException">No job has this id.</exception>
     [Alias("Cancel")] Task<JobStatus> Cancel();
+
+    /// <summary>Subscribes <paramref name="observer"/> to the job's changes (or renews its subscription, which lapses
+    /// after a minute without renewal) and returns the changes after <paramref name="after"/> it has not seen yet.</summary>
+    /// <exception cref="UnknownJobException">No job has this id.</exception>
+    [Alias("Watch"), Orleans.Concurrency.AlwaysInterleave] Task<IReadOnlyList<JobChange>> Watch(IJobObserver observer, int after);
+
+    /// <summary>Ends <paramref name="observer"/>'s subscription.</summary>
+    [Alias("Unwatch"), Orleans.Concurrency.AlwaysInterleave] Task Unwatch(IJobObserver observer);
+
+    /// <summary>The changes after sequence number <paramref name="after"/> that this activation of the job's grain
+    /// knows, oldest first (after the grain moved silo, from its stored state on).</summary>
+    /// <exception cref="UnknownJobException">No job has this id.</exception>
+    [Alias("Changes"), Orleans.Concurrency.AlwaysInterleave] Task<IReadOnlyList<JobChange>> Changes(int after);
 }

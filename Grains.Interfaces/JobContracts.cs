@@ -60,3 +60,11 @@ public sealed record JobStatus(
     /// <summary>Model seconds from submission to <paramref name="at"/>.</summary>
     public double? ModelSecondsSinceSubmission(DateTimeOffset? at) => at is { } t ? (t - SubmittedAt).TotalSeconds / TimeScale : null;
 }
+
+/// <summary>One change of a job's state or attempt: <see cref="Status"/> just after it, numbered by
+/// <see cref="Sequence"/> (1, 2, … over the job's life, stored with the job). The job grain keeps the changes of its
+/// current activation; a job whose grain moved silo (its silo died) starts again from its stored state.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.JobChange")]
+public sealed record JobChange(
+    [property: Id(0)] int Sequence,
+    [property: Id(1)] JobStatus Status);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Utilities;
 using SynergAI.Grains.Coordination;
 
 namespace SynergAI.Grains;
@@ -26,6 +27,55 @@ public sealed class JobGrain(
         await history.RecordAsync(Status());
     });
     JobRecord Job => record.State;
+    /// <summary>This activation's changes, oldest first, for watchers; and the latest one already pushed to them.</summary>
+    readonly List<JobChange> _changes = [];
+    int _pushed;
+    ObserverManager<IJobObserver>? _watchers;
+    ObserverManager<IJobObserver> Watchers => _watchers ??= new(TimeSpan.FromMinutes(1), log);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is not null) _changes.Add(new JobChange(Job.Changes, Status()));
+        _pushed = Job.Changes;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stores the job and then tells its watchers what changed: never a state that a crash could take back.</summary>
+    async Task SaveAsync()
+    {
+        if (_changes.Count == 0 || _changes[^1].Status.State != Job.State || _changes[^1].Status.Attempts != Job.Attempts)
+            _changes.Add(new JobChange(++Job.Changes, Status()));
+        var stored = Job.Changes;
+        await Writer.WriteAsync();
+        if (_watchers is null) { _pushed = Math.Max(_pushed, stored); return; }
+        // Interleaved transitions push in order: each write's completion pushes what was recorded before it began.
+        foreach (var change in _changes.Where(c => c.Sequence <= stored).ToList())
+        {
+            if (change.Sequence <= _pushed) continue;
+            _pushed = change.Sequence;
+            await _watchers.Notify(w => w.OnChanged(change)); // one-way: completes at once
+        }
+    }
+
+    public Task<IReadOnlyList<JobChange>> Watch(IJobObserver observer, int after)
+    {
+        var changes = ChangesAfter(after);
+        Watchers.Subscribe(observer, observer);
+        return Task.FromResult(changes);
+    }
+
+    public Task Unwatch(IJobObserver observer)
+    {
+        _watchers?.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobChange>> Changes(int after) => Task.FromResult(ChangesAfter(after));
+
+    /// <summary>Changes not yet pushed are stored by a write in flight; a watcher hears of them when it ends.</summary>
+    IReadOnlyList<JobChange> ChangesAfter(int after) => Job.Spec is null
+        ? throw new UnknownJobException(Id)
+        : [.. _changes.Where(c => c.Sequence > after && c.Sequence <= _pushed)];
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
@@ -54,7 +104,7 @@ public sealed class JobGrain(
             throw;
         }
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
-        await Writer.WriteAsync();
+        await SaveAsync();
         return Status();
     }
 
@@ -69,7 +119,7 @@ public sealed class JobGrain(
             await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts);
             if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
         }
-        await Writer.WriteAsync();
+        await SaveAsync();
         return Status();
     }
 
@@ -83,7 +133,7 @@ public sealed class JobGrain(
         Job.State = JobState.Cancelled;
         Job.CompletedAt = time.GetUtcNow();
         Job.Reason = "cancelled by a client";
-        await Writer.WriteAsync();
+        await SaveAsync();
 
         // A job being dispatched right now is declined by OnDispatched; one already on a worker is stopped there.
         var removed = was is JobState.Submitted or JobState.Queued && await (await pools.ShardOfAsync(Job.Pool, Id)).Remove(Id);
@@ -102,7 +152,7 @@ public sealed class JobGrain(
         Job.DispatchedAt = dispatch.DecidedAt;
         Job.StartedAt = null;
         Job.Reason = dispatch.Reason;
-        await Writer.WriteAsync();
+        await SaveAsync();
         return true;
     }
 
@@ -111,7 +161,7 @@ public sealed class JobGrain(
         if (!IsCurrent(attempt) || Job.State != JobState.Dispatched) return;
         Job.State = JobState.Running;
         Job.StartedAt = at;
-        await Writer.WriteAsync();
+        await SaveAsync();
     }
 
     public async Task OnAttemptEnded(int attempt, bool succeeded, DateTimeOffset at, string? error)
@@ -121,7 +171,7 @@ public sealed class JobGrain(
         {
             Job.State = JobState.Completed;
             Job.CompletedAt = at;
-            await Writer.WriteAsync();
+            await SaveAsync();
             return;
         }
         Job.Failures++;
@@ -133,7 +183,7 @@ public sealed class JobGrain(
         }
         Job.State = JobState.Queued;
         Job.Reason = $"attempt {attempt} failed ({error}); queued again";
-        await Writer.WriteAsync();
+        await SaveAsync();
         try
         {
             await GrainCalls.UntilDeliveredAsync(async () =>
@@ -151,7 +201,7 @@ public sealed class JobGrain(
         Job.State = JobState.Failed;
         Job.CompletedAt = at;
         Job.Reason = reason;
-        await Writer.WriteAsync();
+        await SaveAsync();
         log.LogInformation("job {Job} failed: {Reason}", Id, reason);
     }
 
