@@ -7,14 +7,13 @@ namespace SynergAI.Client;
 /// good), failing the host's start with <see cref="ClusterUnreachableException"/>.</summary>
 internal sealed class ConnectTimeoutFilter(IOptions<SynergAiClientOptions> options, TimeProvider time) : IClientConnectionRetryFilter
 {
-    DateTimeOffset? _firstFailure;
+    readonly DateTimeOffset _started = time.GetUtcNow(); // the filter is made when the client starts connecting
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        _firstFailure ??= now;
-        if (now - _firstFailure >= o.ConnectTimeout)
+        if (now - _started >= o.ConnectTimeout)
             throw new ClusterUnreachableException(SynergAiClient.Where(null, o),
                 $"no connection within {o.ConnectTimeout.TotalSeconds:0.#} s; last: {exception.GetType().Name}: {exception.Message.TrimEnd('.')}",
                 exception);

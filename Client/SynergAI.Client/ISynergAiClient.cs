@@ -58,6 +58,13 @@ public interface ISynergAiClient
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<IReadOnlyList<JobStatus>> ListJobsAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
 
+    /// <summary>One page of the pool's jobs that match <paramref name="query"/> (state, engine, submission time), oldest
+    /// submission first, answered by the job history in one call; pass the page's
+    /// <see cref="JobPage.ContinuationToken"/> in the next query for the next page.</summary>
+    /// <exception cref="ArgumentException">The query is malformed (<see cref="JobQuery.Problem"/>).</exception>
+    /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
+    Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>The pool's workers, each as its grain knows it.</summary>
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<IReadOnlyList<WorkerStatus>> ListWorkersAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);

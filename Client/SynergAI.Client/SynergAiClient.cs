@@ -156,6 +156,15 @@ public sealed class SynergAiClient : ISynergAiClient
         return [.. statuses.OfType<JobStatus>()];
     }
 
+    /// <inheritdoc/>
+    public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Problem() is { } problem) throw new ArgumentException(problem, nameof(query));
+        var index = _grains.GetGrain<IJobQueryGrain>(0);
+        return await _policy.Run(() => index.Query(query), cancellationToken);
+    }
+
     // ---- workers ----
 
     /// <inheritdoc/>

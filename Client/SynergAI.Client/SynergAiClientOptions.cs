@@ -56,7 +56,7 @@ public sealed class SynergAiClientOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How many grain calls <see cref="ISynergAiClient.ListWorkersAsync"/> and
-    /// <see cref="ISynergAiClient.ListJobsAsync"/> keep in flight at once. Default 64.</summary>
+    /// <see cref="ISynergAiClient.ListJobsAsync(string, CancellationToken)"/> keep in flight at once. Default 64.</summary>
     public int ListConcurrency { get; set; } = 64;
 
     /// <summary>The gateways as endpoints, host names resolved (IPv4 first). Throws <see cref="ArgumentException"/>

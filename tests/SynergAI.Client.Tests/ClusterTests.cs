@@ -140,3 +140,54 @@ public class ClusterTests(SdkCluster fixture)
         Assert.Equal([JobState.Queued, JobState.Dispatched, JobState.Running, JobState.Completed], states);
     }
 }
+
+/// <summary>Listing jobs with filters and pages, answered by the job history.</summary>
+[Collection(SdkCollection.Name)]
+public class ListingTests(SdkCluster fixture)
+{
+    [Fact]
+    public async Task Jobs_are_listed_by_state_engine_and_time_a_page_at_a_time_each_once()
+    {
+        const string pool = "sdk-list";
+        await fixture.ReferencePool(pool);
+        var client = fixture.Client;
+        var start = DateTimeOffset.UtcNow;
+        var resnet = Enumerable.Range(0, 25).Select(i => $"{pool}-resnet-{i:00}").ToList();
+        var mobilenet = Enumerable.Range(0, 12).Select(i => $"{pool}-mobilenet-{i:00}").ToList();
+        foreach (var id in resnet) await client.SubmitAsync(new JobSpec("tf-resnet50", 5, 1e6), id, pool);
+        foreach (var id in mobilenet) await client.SubmitAsync(new JobSpec("tf-mobilenet", 5, 1e6), id, pool);
+        await Task.WhenAll(resnet.Concat(mobilenet).Select(id => client.WaitForCompletionAsync(id)));
+        var cancelled = $"{pool}-cancelled";
+        await client.SubmitAsync(new JobSpec("tf-resnet50", 100_000, 1e6), cancelled, pool); // long: still queued or running
+        await client.CancelAsync(cancelled);
+
+        // Pages of 10 over the resnet jobs: 3 pages, every job once, in submission order.
+        var listed = new List<JobStatus>();
+        var pages = 0;
+        string? token = null;
+        do
+        {
+            var page = await client.ListJobsAsync(new JobQuery(pool, Engine: "tf-resnet50", States: [JobState.Completed], PageSize: 10,
+                ContinuationToken: token));
+            Assert.True(page.Jobs.Count <= 10);
+            listed.AddRange(page.Jobs);
+            token = page.ContinuationToken;
+            pages++;
+        } while (token is not null);
+        Assert.Equal(3, pages);
+        Assert.Equal(resnet, listed.Select(j => j.Id));
+        Assert.All(listed, j => Assert.Equal(JobState.Completed, j.State));
+
+        var cancelledOnly = await client.ListJobsAsync(new JobQuery(pool, States: [JobState.Cancelled]));
+        Assert.Equal([cancelled], cancelledOnly.Jobs.Select(j => j.Id));
+        Assert.Null(cancelledOnly.ContinuationToken);
+
+        var all = await client.ListJobsAsync(new JobQuery(pool, SubmittedFrom: start, PageSize: 1000));
+        Assert.Equal(resnet.Count + mobilenet.Count + 1, all.Jobs.Count);
+        var none = await client.ListJobsAsync(new JobQuery(pool, SubmittedBefore: start));
+        Assert.Empty(none.Jobs);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ListJobsAsync(new JobQuery(pool, PageSize: 0)));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ListJobsAsync(new JobQuery(pool, ContinuationToken: "not a token")));
+    }
+}
