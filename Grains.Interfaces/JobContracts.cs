@@ -8,10 +8,10 @@ public sealed record JobSpec(
     [property: Id(1)] int Queries,
     [property: Id(2)] double QosSeconds)
 {
-    /// <summary>Why the spec is invalid, or null when it is fine. Engine names are checked by the pool, which knows its workers.</summary>
     /// <summary>The longest engine name, job id or pool name accepted: names end up in keys, labels and table rows.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>Why the spec is invalid, or null when it is fine. Engine names are checked by the pool, which knows its workers.</summary>
     public string? Problem() =>
         string.IsNullOrWhiteSpace(Engine) ? "engine must not be empty"
         : Engine.Length > MaxNameLength ? $"engine name is {Engine.Length} characters long; at most {MaxNameLength} are allowed"
