@@ -53,6 +53,30 @@ public class ClusterTests(SdkCluster fixture)
     }
 
     [Fact]
+    public async Task A_watch_whose_job_grain_was_deactivated_resubscribes_and_misses_no_state()
+    {
+        const string pool = "sdk-moved";
+        await fixture.ReferencePool(pool, "x86");
+        var client = new SynergAiClient(fixture.Cluster.Client, new SynergAiClientOptions { WatchRenewInterval = TimeSpan.FromSeconds(1) });
+        var blocker = $"{pool}-blocker";
+        var job = $"{pool}-job";
+        await client.SubmitAsync(new JobSpec("tf-resnet50", 100_000, 1e6), blocker, pool); // about 60 s real on the only worker
+        await client.SubmitAsync(Short, job, pool);
+        var states = new List<JobState>();
+        await using var watch = client.WatchAsync(job).GetAsyncEnumerator();
+        Assert.True(await watch.MoveNextAsync());
+        states.Add(watch.Current.State);
+
+        // The job's grain loses its activation, and with it the watch's subscription; the job runs on a new one.
+        await fixture.Cluster.Client.GetGrain<IJobGrain>(job).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(300);
+        await client.CancelAsync(blocker);
+        while (await watch.MoveNextAsync()) states.Add(watch.Current.State);
+
+        Assert.Equal([JobState.Queued, JobState.Dispatched, JobState.Running, JobState.Completed], states);
+    }
+
+    [Fact]
     public async Task Watching_or_cancelling_an_unknown_job_is_a_typed_error()
     {
         var watch = await Assert.ThrowsAsync<UnknownJobException>(async () =>

@@ -43,10 +43,10 @@ public sealed class SdkCluster : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
     /// <summary>Registers the reference testbed's three workers as <c>{pool}-x86</c> etc. in <paramref name="pool"/>.</summary>
-    public async Task ReferencePool(string pool)
+    public async Task ReferencePool(string pool, params string[] only)
     {
         var testbed = ReferenceTestbed.Load();
-        foreach (var w in testbed.Workers)
+        foreach (var w in testbed.Workers.Where(w => only.Length == 0 || only.Contains(w.Name)))
         {
             var name = $"{pool}-{w.Name}";
             await Client.RegisterWorkerAsync(new WorkerSpec(name, w.Arch, w.Cpus, w.MemoryGb, w.DefaultConfig),
