@@ -33,13 +33,6 @@ public sealed class JobGrain(
     ObserverManager<IJobObserver>? _watchers;
     ObserverManager<IJobObserver> Watchers => _watchers ??= new(TimeSpan.FromMinutes(1), log);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (Job.Spec is not null) _changes.Add(new JobChange(Job.Changes, Status()));
-        _pushed = Job.Changes;
-        return Task.CompletedTask;
-    }
-
     /// <summary>Stores the job and then tells its watchers what changed: never a state that a crash could take back.</summary>
     async Task SaveAsync()
     {
@@ -78,6 +71,18 @@ public sealed class JobGrain(
         : [.. _changes.Where(c => c.Sequence > after && c.Sequence <= _pushed)];
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>A silo that died between the record's write and the history row's leaves the row behind: the job,
+    /// back on another silo, writes its row again (rows never move backwards, so repeating one is harmless).</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Watchers of this activation start from the stored state (see JobChange).
+        if (Job.Spec is not null) _changes.Add(new JobChange(Job.Changes, Status()));
+        _pushed = Job.Changes;
+        if (Job.Spec is null || Finished) return;
+        try { await history.RecordAsync(Status()); }
+        catch (Exception e) { log.LogWarning("job {Job}: its history row could not be brought up to date ({Error}); the next change writes it", Id, e.Message); }
+    }
 
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
     {
