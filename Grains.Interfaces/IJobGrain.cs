@@ -11,6 +11,7 @@ public interface IJobGrain : IGrainWithStringKey
     /// <exception cref="JobConflictException">The id is taken by a job with another spec or pool.</exception>
     /// <exception cref="UnknownEngineException">No worker of the pool can run the engine.</exception>
     /// <exception cref="PoolNotReadyException">The pool has no workers (yet).</exception>
+    /// <exception cref="AdmissionRefusedException">Under admission <c>reject</c>, the forecast says it would miss its deadline.</exception>
     [Alias("Submit")] Task<JobStatus> Submit(JobSpec spec, string pool);
 
     /// <summary>The job's status, or null if it was never submitted.</summary>

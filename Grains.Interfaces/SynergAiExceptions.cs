@@ -106,7 +106,7 @@ public sealed class PoolNotReadyException : SynergAiException
 public sealed class AdmissionRefusedException : SynergAiException
 {
     /// <summary>Creates the refusal of <paramref name="jobId"/> for <paramref name="reason"/>.</summary>
-    public AdmissionRefusedException(string jobId, string reason) : base($"job '{jobId}' was not admitted: {reason}")
+    public AdmissionRefusedException(string jobId, string reason) : base($"job '{jobId}' {reason}")
     {
         JobId = jobId;
         Reason = reason;
@@ -115,7 +115,7 @@ public sealed class AdmissionRefusedException : SynergAiException
     /// <summary>The job that was refused.</summary>
     [Id(0)] public string JobId { get; private set; }
 
-    /// <summary>Why, in one line.</summary>
+    /// <summary>Why, in one line (e.g. <c>refused by admission control: the forecast finishes it …</c>).</summary>
     [Id(1)] public string Reason { get; private set; }
 }
 

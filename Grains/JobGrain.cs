@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 using SynergAI.Grains.Coordination;
+using SynergAI.Scheduling.Forecast;
 
 namespace SynergAI.Grains;
 
@@ -72,16 +73,12 @@ public sealed class JobGrain(
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
-    /// <summary>A silo that died between the record's write and the history row's leaves the row behind: the job,
-    /// back on another silo, writes its row again (rows never move backwards, so repeating one is harmless).</summary>
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Watchers of this activation start from the stored state (see JobChange).
         if (Job.Spec is not null) _changes.Add(new JobChange(Job.Changes, Status()));
         _pushed = Job.Changes;
-        if (Job.Spec is null || Finished) return;
-        try { await history.RecordAsync(Status()); }
-        catch (Exception e) { log.LogWarning("job {Job}: its history row could not be brought up to date ({Error}); the next change writes it", Id, e.Message); }
+        return Task.CompletedTask;
     }
 
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
@@ -95,6 +92,8 @@ public sealed class JobGrain(
             if (Job.Spec == spec && Job.Pool == pool) return await SubmittedAgainAsync();
             throw new JobConflictException(Id, Job.Spec, Job.Pool);
         }
+
+        await AdmitAsync(spec, pool);
 
         var submittedAt = time.GetUtcNow();
         record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
@@ -111,6 +110,17 @@ public sealed class JobGrain(
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
         await SaveAsync();
         return Status();
+    }
+
+    /// <summary>Admission control before anything is stored: under <c>reject</c> (the submission's, else the pool's) a job
+    /// the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on offer.</summary>
+    async Task AdmitAsync(JobSpec spec, string pool)
+    {
+        var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
+        if (mode != AdmissionMode.Reject) return;
+        var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
+        if (quote.MeetsDeadline == true) return;
+        throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds));
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have

@@ -16,6 +16,7 @@ public static class SynergAiCli
             TraceCommand.Create(io),
             WithControlPlaneBench(BenchCommand.Create(io), io),
             SubmitCommand.Create(io),
+            QuoteCommand.Create(io),
             StatusCommand.Create(io),
             StatusCommand.Cancel(io),
             WorkersCommand.Create(io),
