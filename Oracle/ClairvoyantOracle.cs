@@ -59,23 +59,24 @@ public static class ClairvoyantOracle
         }
         foreach (var intervals in perWorker.Where(i => i.Count > 1)) model.AddNoOverlap(intervals);
 
-        // Stage 1: fewest violations. Stage 2: no more violations than stage 1 found, least total excess.
+        // Stage 1: fewest violations. Stage 2: no more violations than stage 1 found, least total excess. Each stage
+        // starts from the best schedule known so far: at first a greedy one, so there is always an answer.
+        var (bestStarts, bestChoices) = Greedy(jobs, testbed.Workers.Count);
+        Hint(model, jobs, starts, late, excess, chosen, bestStarts, bestChoices);
         model.Minimize(LinearExpr.Sum(late));
         var (status, solver) = Run(model, options, options.TimeLimitSeconds * 0.6, clock);
-        if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
-            throw new TimeoutException($"the solver found no schedule in {options.TimeLimitSeconds:0.##} s ({status}); give it more time");
-        var fewest = (long)Math.Round(solver.ObjectiveValue);
-        var lowerBound = (int)Math.Ceiling(solver.BestObjectiveBound - 1e-6);
         var violationsOptimal = status == CpSolverStatus.Optimal;
-        var (bestStarts, bestChoices) = Read(solver, starts, chosen);
+        var lowerBound = 0;
+        if (status is CpSolverStatus.Optimal or CpSolverStatus.Feasible)
+        {
+            lowerBound = (int)Math.Ceiling(solver.BestObjectiveBound - 1e-6);
+            (bestStarts, bestChoices) = Read(solver, starts, chosen);
+        }
+        var fewest = late.Select((_, j) => jobs[j].Choices[bestChoices[j]].LatestOnTimeStartMs < bestStarts[j] ? 1 : 0).Sum();
 
         model.Add(LinearExpr.Sum(late) <= fewest);
         model.Minimize(LinearExpr.Sum(excess));
-        for (var j = 0; j < jobs.Length; j++)
-        {
-            model.AddHint(starts[j], bestStarts[j]);
-            for (var c = 0; c < chosen[j].Length; c++) model.AddHint(chosen[j][c], c == bestChoices[j] ? 1 : 0);
-        }
+        Hint(model, jobs, starts, late, excess, chosen, bestStarts, bestChoices);
         var remaining = Math.Max(options.TimeLimitSeconds - clock.Elapsed.TotalSeconds, 0.05 * options.TimeLimitSeconds);
         var (second, solver2) = Run(model, options, remaining, clock);
         var excessOptimal = second == CpSolverStatus.Optimal;
@@ -102,6 +103,39 @@ public static class ClairvoyantOracle
             StringParameters = FormattableString.Invariant($"max_time_in_seconds:{seconds:0.###} num_workers:{threads}"),
         };
         return (solver.Solve(model), solver);
+    }
+
+    /// <summary>A complete hint: the schedule and what follows from it.</summary>
+    static void Hint(CpModel model, JobChoices[] jobs, IntVar[] starts, BoolVar[] late, IntVar[] excess, BoolVar[][] chosen,
+        long[] bestStarts, int[] bestChoices)
+    {
+        model.ClearHints();
+        for (var j = 0; j < starts.Length; j++)
+        {
+            var choice = jobs[j].Choices[bestChoices[j]];
+            model.AddHint(starts[j], bestStarts[j]);
+            model.AddHint(late[j], bestStarts[j] > choice.LatestOnTimeStartMs ? 1 : 0);
+            model.AddHint(excess[j], Math.Max(0, bestStarts[j] + choice.DurationMs - jobs[j].DeadlineMs));
+            for (var c = 0; c < chosen[j].Length; c++) model.AddHint(chosen[j][c], c == bestChoices[j] ? 1 : 0);
+        }
+    }
+
+    /// <summary>A first schedule: in arrival order (ties by deadline), each job on the worker that finishes it soonest.</summary>
+    static (long[] Starts, int[] Choices) Greedy(JobChoices[] jobs, int workers)
+    {
+        var freeAt = new long[workers];
+        var starts = new long[jobs.Length];
+        var choices = new int[jobs.Length];
+        foreach (var j in Enumerable.Range(0, jobs.Length).OrderBy(j => jobs[j].ArrivalMs).ThenBy(j => jobs[j].DeadlineMs))
+        {
+            var job = jobs[j];
+            choices[j] = Enumerable.Range(0, job.Choices.Count)
+                .MinBy(c => Math.Max(freeAt[job.Choices[c].Worker], job.ArrivalMs) + job.Choices[c].DurationMs);
+            var choice = job.Choices[choices[j]];
+            starts[j] = Math.Max(freeAt[choice.Worker], job.ArrivalMs);
+            freeAt[choice.Worker] = starts[j] + choice.DurationMs;
+        }
+        return (starts, choices);
     }
 
     static (long[] Starts, int[] Choices) Read(CpSolver solver, IntVar[] starts, BoolVar[][] chosen) =>
