@@ -189,6 +189,8 @@ public sealed class PoolShardGrain(
                 await Dispatcher.WorkerFreed(suspect.Worker!, suspect.Job, suspect.Attempt);
             }
         }
+        // A poke lost with a dying dispatcher would otherwise leave this shard silent until some other round.
+        if (_book.QueuedCount > 0) _ = Dispatcher.ShardHasWork();
         return acted;
     }
 

@@ -65,28 +65,35 @@ public sealed class QueueCoordinatorGrain(
     }
 
     bool _restoring;
+    bool _restoreInFlight;
+    /// <summary>Attempts whose worker said it freed up while the restore was asking the workers: an answer taken before
+    /// that must not mark the worker busy again (it would stay busy in the pool's books for good).</summary>
+    readonly HashSet<(string Job, int Attempt)> _freedWhileRestoring = [];
 
-    /// <summary>What runs is each worker's own record: a new activation asks its members (in its first round; a
-    /// worker on a silo that just died may take a while to answer).</summary>
+    /// <summary>What runs is each worker's own record: a new activation asks its members (in its first round). Each
+    /// answer counts as it comes; a worker that does not answer in time (its silo may have just died) is counted free
+    /// until it frees up or a start finds it busy, so one dead silo holds up no round for long.</summary>
     async Task RestoreRunningAsync()
     {
-        var members = _book.Members;
-        var statuses = await Task.WhenAll(members.Select(async w =>
+        _freedWhileRestoring.Clear();
+        await Task.WhenAll(_book.Members.Select(async w =>
         {
-            try { return await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus(); }
+            try
+            {
+                var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus().WaitAsync(RestoreLimit);
+                if (status.RunningJob is not { } job || _freedWhileRestoring.Contains((job, status.RunningAttempt))) return;
+                if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
+                else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
+            }
             catch (Exception e)
             {
-                log.LogWarning(e, "pool {Pool}: worker {Worker} did not say what it runs; counted free until it answers", Pool, w);
-                return null;
+                log.LogWarning("pool {Pool}: worker {Worker} did not say what it runs ({Error}); counted free until it answers", Pool, w, e.Message);
             }
         }));
-        foreach (var status in statuses)
-        {
-            if (status?.RunningJob is not { } job) continue;
-            if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
-            else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
-        }
+        _freedWhileRestoring.Clear();
     }
+
+    static readonly TimeSpan RestoreLimit = TimeSpan.FromSeconds(3);
 
     /// <summary>The dispatcher needs of a running attempt only its job and number: the job's record holds its spec.</summary>
     static readonly JobSpec RunningSpec = new("(running)", 1, 1);
@@ -103,6 +110,7 @@ public sealed class QueueCoordinatorGrain(
 
     public Task WorkerFreed(string worker, string job, int attempt)
     {
+        if (_restoreInFlight) _freedWhileRestoring.Add((job, attempt));
         _book.Forget(job, attempt);
         _book.MarkFree(worker, job, Now);
         RequestRound();
@@ -202,15 +210,37 @@ public sealed class QueueCoordinatorGrain(
     public async Task<int> Recover()
     {
         // Two recoveries at once (every surviving silo asks) are harmless: each step re-checks the attempt is current.
-        var lost = 0;
-        foreach (var running in _book.Running.ToList())
-            if (await RecoverAsync(running)) lost++;
+        var lost = await CheckRunningAsync();
         if (lost > 0) log.LogWarning("pool {Pool}: {Lost} attempt(s) lost with a silo went back to their jobs", Pool, lost);
         var swept = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.Sweep()));
         if (swept.Sum() > 0) log.LogWarning("pool {Pool}: the shards' sweep put back {Jobs} job(s)", Pool, swept.Sum());
         RequestRound();
         return lost;
     }
+
+    /// <summary>Every attempt the pool believes runs, checked against its worker; how many were lost.</summary>
+    async Task<int> CheckRunningAsync() => (await Task.WhenAll(_book.Running.ToList().Select(RecoverAsync))).Count(lost => lost);
+
+    /// <summary>The periodic form of <see cref="Recover"/>: books that drifted from the workers' own records (a message
+    /// lost with a silo) heal within an anti-entropy interval, not only when a silo is declared dead.</summary>
+    async Task CheckRunningPeriodicallyAsync()
+    {
+        if (_checkingRunning || time.GetUtcNow() - _runningCheckedAt < options.Value.AntiEntropyInterval) return;
+        _checkingRunning = true;
+        try
+        {
+            var lost = await CheckRunningAsync();
+            if (lost > 0) log.LogWarning("pool {Pool}: {Lost} attempt(s) no worker runs went back to their jobs", Pool, lost);
+        }
+        finally
+        {
+            _runningCheckedAt = time.GetUtcNow();
+            _checkingRunning = false;
+        }
+    }
+
+    bool _checkingRunning;
+    DateTimeOffset _runningCheckedAt;
 
     /// <summary>One attempt the pool believes runs: the worker's own record says whether it does; if not, the job's
     /// own record says whether it ended, or the attempt was lost and the job must queue itself again.</summary>
@@ -243,12 +273,16 @@ public sealed class QueueCoordinatorGrain(
     /// an idle one may be deactivated like any grain, and its state comes back with the next call.</summary>
     Task Tick()
     {
-        if (_queued == 0 && _book.Running.Count == 0) return Task.CompletedTask;
+        if (_queued == 0 && _book.Running.Count == 0 && !_roundFailed) return Task.CompletedTask;
         DelayDeactivation(TimeSpan.FromMinutes(30));
         _tickRound = true;
         RequestRound();
+        if (_book.Running.Count > 0) _ = CheckRunningPeriodicallyAsync();
         return Task.CompletedTask;
     }
+
+    /// <summary>The latest round failed before it learnt what the shards hold: the timer retries it.</summary>
+    bool _roundFailed;
 
     /// <summary>Asks for a scheduling round; at most one runs at a time, and requests while one waits join it.</summary>
     void RequestRound()
@@ -266,9 +300,11 @@ public sealed class QueueCoordinatorGrain(
             await Task.Yield(); // let the calls already waiting in the activation's queue join this round
             _roundWaiting = false;
             await RoundAsync(reestimate: false);
+            _roundFailed = false;
         }
         catch (Exception e)
         {
+            _roundFailed = true;
             log.LogError(e, "scheduling round of pool {Pool} failed; the next arrival, completion or tick retries", Pool);
         }
         finally
@@ -284,7 +320,9 @@ public sealed class QueueCoordinatorGrain(
         if (_restoring)
         {
             _restoring = false;
-            await RestoreRunningAsync();
+            _restoreInFlight = true;
+            try { await RestoreRunningAsync(); }
+            finally { _restoreInFlight = false; }
         }
         var view = View();
         var tick = _tickRound;
