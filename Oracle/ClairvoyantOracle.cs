@@ -64,7 +64,7 @@ public static class ClairvoyantOracle
         var (bestStarts, bestChoices) = Greedy(jobs, testbed.Workers.Count);
         Hint(model, jobs, starts, late, excess, chosen, bestStarts, bestChoices);
         model.Minimize(LinearExpr.Sum(late));
-        var (status, solver) = Run(model, options, options.TimeLimitSeconds * 0.6, clock);
+        var (status, solver) = Run(model, options, options.TimeLimitSeconds * 0.6);
         var violationsOptimal = status == CpSolverStatus.Optimal;
         var lowerBound = 0;
         if (status is CpSolverStatus.Optimal or CpSolverStatus.Feasible)
@@ -78,7 +78,7 @@ public static class ClairvoyantOracle
         model.Minimize(LinearExpr.Sum(excess));
         Hint(model, jobs, starts, late, excess, chosen, bestStarts, bestChoices);
         var remaining = Math.Max(options.TimeLimitSeconds - clock.Elapsed.TotalSeconds, 0.05 * options.TimeLimitSeconds);
-        var (second, solver2) = Run(model, options, remaining, clock);
+        var (second, solver2) = Run(model, options, remaining);
         var excessOptimal = second == CpSolverStatus.Optimal;
         if (second is CpSolverStatus.Optimal or CpSolverStatus.Feasible) (bestStarts, bestChoices) = Read(solver2, starts, chosen);
 
@@ -92,17 +92,22 @@ public static class ClairvoyantOracle
         }
         var violations = schedule.Count(o => o.Violated);
         return new OracleResult(violationsOptimal && excessOptimal ? OracleStatus.Optimal : OracleStatus.Feasible,
-            violations, Math.Min(lowerBound, violations), schedule.Sum(o => o.ExcessSeconds), clock.Elapsed.TotalSeconds, schedule);
+            violations, lowerBound, schedule.Sum(o => o.ExcessSeconds), clock.Elapsed.TotalSeconds, schedule);
     }
 
-    static (CpSolverStatus, CpSolver) Run(CpModel model, OracleOptions options, double seconds, Stopwatch clock)
+    /// <summary>One stage; Unknown means the time ran out before the solver beat the hint.</summary>
+    static (CpSolverStatus, CpSolver) Run(CpModel model, OracleOptions options, double seconds)
     {
         var threads = options.Threads > 0 ? options.Threads : Math.Clamp(Environment.ProcessorCount, 1, 8);
         var solver = new CpSolver
         {
             StringParameters = FormattableString.Invariant($"max_time_in_seconds:{seconds:0.###} num_workers:{threads}"),
         };
-        return (solver.Solve(model), solver);
+        var status = solver.Solve(model);
+        // Every trace has a schedule (the greedy one), so anything else is a bug in the model.
+        if (status is CpSolverStatus.Infeasible or CpSolverStatus.ModelInvalid)
+            throw new InvalidOperationException($"CP-SAT found the oracle's model {status}: {model.Validate()}");
+        return (status, solver);
     }
 
     /// <summary>A complete hint: the schedule and what follows from it.</summary>
