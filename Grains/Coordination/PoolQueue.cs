@@ -334,14 +334,5 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     int Index(string worker) => _book.TryGetWorker(worker, out var index) ? index : throw new KeyNotFoundException($"unknown worker '{worker}'");
 
     /// <summary>Where an entry of <paramref name="order"/> is or would go in <see cref="_queue"/>.</summary>
-    int Position(long order)
-    {
-        int low = 0, high = _queue.Count;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (_queue[mid].Order < order) low = mid + 1; else high = mid;
-        }
-        return low;
-    }
+    int Position(long order) => ArrivalOrder.Position(_queue, order, static e => e.Order);
 }

@@ -197,14 +197,5 @@ public sealed class PoolBook(ISchedulingPolicy policy)
     }
 
     /// <summary>Where a job of <paramref name="order"/> is or would go in the queue.</summary>
-    int Position(long order)
-    {
-        int low = 0, high = _queue.Count;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (_queue[mid].Order < order) low = mid + 1; else high = mid;
-        }
-        return low;
-    }
+    int Position(long order) => ArrivalOrder.Position(_queue, order, static e => e.Order);
 }
