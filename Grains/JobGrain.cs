@@ -29,6 +29,15 @@ public sealed class JobGrain(
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
+    /// <summary>A silo that died between the record's write and the history row's leaves the row behind: the job,
+    /// back on another silo, writes its row again (rows never move backwards, so repeating one is harmless).</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is null || Finished) return;
+        try { await history.RecordAsync(Status()); }
+        catch (Exception e) { log.LogWarning("job {Job}: its history row could not be brought up to date ({Error}); the next change writes it", Id, e.Message); }
+    }
+
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
     {
         if (Id.All(char.IsAsciiDigit)) throw new ArgumentException($"job id '{Id}' is all digits; use an id with a letter, e.g. 'job-{Id}'");

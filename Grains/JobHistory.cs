@@ -36,10 +36,7 @@ public sealed class InMemoryJobHistory : IJobHistory
     }
 
     public Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) => Task.FromResult<IReadOnlyList<JobHistoryRow>>(
-        [.. _unfinished.Values.Where(s => s.Pool == pool).OrderBy(s => s.SubmittedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Select(Row)]);
-
-    static JobHistoryRow Row(JobStatus s) => new(s.Id, s.Pool, s.Spec.Engine, s.Spec.Queries, s.Spec.QosSeconds, s.State, s.Worker,
-        s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason);
+        [.. _unfinished.Values.Where(s => s.Pool == pool).OrderBy(s => s.SubmittedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Select(JobHistoryRow.Of)]);
 }
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at

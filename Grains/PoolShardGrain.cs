@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
 using SynergAI.Grains.Coordination;
+using SynergAI.Grains.Persistence;
 using SynergAI.Scheduling.Pool;
 using SynergAI.Scheduling.Policies;
 
@@ -164,18 +165,19 @@ public sealed class PoolShardGrain(
         var rows = (await history.UnfinishedAsync(_pool)).Where(r => ShardKey.Index(r.Job, Settings.Shards) == _index).ToList();
         var workers = rows.Where(r => r.State is JobState.Dispatched or JobState.Running && r.Worker is not null)
             .Select(r => r.Worker!).Distinct(StringComparer.Ordinal).ToList();
-        var statuses = await Task.WhenAll(workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus()));
-        var runs = statuses.ToDictionary(s => s.Name, s => s.RunningJob is { } job ? (job, s.RunningAttempt) : ((string, int)?)null, StringComparer.Ordinal);
+        var runs = await RunsAsync(workers);
         var grace = options.Value.HeartbeatTimeout * 2;
         var acted = 0;
-        foreach (var suspect in AntiEntropy.Find(rows, _book.Contains, runs, time.GetUtcNow(), grace))
+        foreach (var found in AntiEntropy.Find(rows, _book.Contains, runs, time.GetUtcNow(), grace))
         {
-            var status = await GrainFactory.GetGrain<IJobGrain>(suspect.Job).GetStatus();
-            if (!AntiEntropy.Confirmed(suspect, status) || status is null) continue;
+            var status = await GrainFactory.GetGrain<IJobGrain>(found.Job).GetStatus();
+            if (status?.Worker is { } worker && !runs.ContainsKey(worker))
+                foreach (var (name, run) in await RunsAsync([worker])) runs[name] = run;
+            if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect) continue;
             acted++;
             if (suspect.Finding == AntiEntropy.Finding.NotHeld)
             {
-                if (_book.Contains(suspect.Job) || !_book.CanRun(status.Spec.Engine)) continue;
+                if (_book.Contains(suspect.Job) || !_book.CanRun(status!.Spec.Engine)) continue;
                 _book.Enqueue(new PoolQueue.Entry(suspect.Job, status.Spec, status.SubmittedAt, status.Attempts));
                 log.LogWarning("shard {Shard} of pool {Pool}: job {Job} was waiting in no shard; queued again", _index, _pool, suspect.Job);
                 _ = Dispatcher.ShardHasWork();
@@ -192,6 +194,13 @@ public sealed class PoolShardGrain(
         // A poke lost with a dying dispatcher would otherwise leave this shard silent until some other round.
         if (_book.QueuedCount > 0) _ = Dispatcher.ShardHasWork();
         return acted;
+    }
+
+    /// <summary>What each worker runs, as its own grain says.</summary>
+    async Task<Dictionary<string, (string Job, int Attempt)?>> RunsAsync(IEnumerable<string> workers)
+    {
+        var statuses = await Task.WhenAll(workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus()));
+        return statuses.ToDictionary(s => s.Name, s => s.RunningJob is { } job ? (job, s.RunningAttempt) : ((string, int)?)null, StringComparer.Ordinal);
     }
 
     async Task SweepQuietly(CancellationToken cancellationToken)

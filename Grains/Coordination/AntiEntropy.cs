@@ -47,7 +47,19 @@ public static class AntiEntropy
         return suspects;
     }
 
-    /// <summary>Whether the job's own status still shows what the row showed: only then does the shard act.</summary>
+    /// <summary>The suspect to act on, judged by the job's own record: the row's finding if the record still shows it;
+    /// else what the record itself shows (the row lags behind when a silo died between the record's write and the
+    /// row's, e.g. right after a dispatch: a job dispatched to a worker that never took it would stay so); else none.</summary>
+    public static Suspect? Recheck(Suspect suspect, JobStatus? status, IReadOnlyDictionary<string, (string Job, int Attempt)?> runs,
+        DateTimeOffset now, TimeSpan grace)
+    {
+        if (status is null) return null;
+        if (Confirmed(suspect, status)) return suspect;
+        return status.State is JobState.Dispatched or JobState.Running
+               && Find([JobHistoryRow.Of(status)], _ => true, runs, now, grace) is [var fresh] ? fresh : null;
+    }
+
+    /// <summary>Whether the job's own status still shows what the row showed.</summary>
     public static bool Confirmed(Suspect suspect, JobStatus? status) => suspect.Finding switch
     {
         Finding.NotHeld => status is { State: JobState.Submitted or JobState.Queued },

@@ -7,7 +7,12 @@ namespace SynergAI.Grains.Persistence;
 public sealed record JobHistoryRow(
     string Job, string Pool, string Engine, int Queries, double QosSeconds, JobState State, string? Worker, string? Config,
     int Attempts, DateTimeOffset SubmittedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    bool? Violated, double? ExcessSeconds, string? Reason);
+    bool? Violated, double? ExcessSeconds, string? Reason)
+{
+    /// <summary>The row a job's status is recorded as.</summary>
+    public static JobHistoryRow Of(JobStatus s) => new(s.Id, s.Pool, s.Spec.Engine, s.Spec.Queries, s.Spec.QosSeconds, s.State, s.Worker,
+        s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason);
+}
 
 /// <summary>The queryable job history (<c>synergai_job_history</c>, created by <see cref="PostgresSchema"/>).</summary>
 public static class PostgresJobHistory

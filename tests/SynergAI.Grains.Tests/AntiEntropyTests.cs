@@ -71,4 +71,27 @@ public class AntiEntropyTests
         Assert.False(Confirmed(notRunning, Status(JobState.Completed, 2, "w1")));
         Assert.False(Confirmed(notRunning, Status(JobState.Queued, 2, "w1")));
     }
+
+    [Fact]
+    public void A_row_left_behind_by_a_dead_silo_is_judged_by_the_jobs_own_record()
+    {
+        // The soak's case: the job's record says Dispatched (attempt 1, worker x86-3) but its row still says Queued,
+        // because its silo died between the two writes; the worker never took the attempt.
+        var spec = new JobSpec("tf-resnet50", 10, 100);
+        var dispatchedAt = _clock.GetUtcNow();
+        var record = new JobStatus("job-a", "pool", spec, JobState.Dispatched, 1, "x86-3", "threads=16", dispatchedAt - TimeSpan.FromSeconds(1),
+            dispatchedAt, null, null, null, null, null, 1);
+        var fromRow = new Suspect("job-a", Finding.NotHeld, 0, null);
+        var idle = new Dictionary<string, (string, int)?> { ["x86-3"] = null };
+
+        Assert.Null(Recheck(fromRow, record, idle, _clock.GetUtcNow(), Grace)); // a start may still be in flight
+        _clock.Advance(Grace + TimeSpan.FromSeconds(1));
+        Assert.Equal(new Suspect("job-a", Finding.NotRunning, 1, "x86-3"), Recheck(fromRow, record, idle, _clock.GetUtcNow(), Grace));
+        // The worker does run it: nothing to do; nor when the job has finished or the worker could not be asked.
+        Assert.Null(Recheck(fromRow, record, new Dictionary<string, (string, int)?> { ["x86-3"] = ("job-a", 1) }, _clock.GetUtcNow(), Grace));
+        Assert.Null(Recheck(fromRow, record with { State = JobState.Completed }, idle, _clock.GetUtcNow(), Grace));
+        Assert.Null(Recheck(fromRow, record, NoRuns, _clock.GetUtcNow(), Grace));
+        // A confirmed finding stands as it is.
+        Assert.Equal(fromRow, Recheck(fromRow, record with { State = JobState.Queued, Worker = null }, idle, _clock.GetUtcNow(), Grace));
+    }
 }
