@@ -1,16 +1,18 @@
 namespace SynergAI.Grains;
 
-/// <summary>A pool's run-time settings: its policy, its time scale, how often it re-evaluates the queue, and how many
+/// <summary>A pool's run-time settings: its policy, its time scale, how often it re-evaluates the queue, how many
 /// shards its queue is split into (0: the silo's <c>SynergAI:Shards</c>; a policy that binds jobs to workers on arrival
-/// always uses one).</summary>
+/// always uses one), and its admission control (<c>accept</c>, <c>reject</c> or <c>best-effort</c>; null: accept).</summary>
 [GenerateSerializer, Immutable, Alias("synergai.PoolSettings")]
 public sealed record PoolSettings(
     [property: Id(0)] string Policy,
     [property: Id(1)] double TimeScale,
     [property: Id(2)] TimeSpan ReevaluationInterval,
-    [property: Id(3)] int Shards = 0);
+    [property: Id(3)] int Shards = 0,
+    [property: Id(4)] string? Admission = null);
 
-/// <summary>A queued job as the coordinator sees it after its latest evaluation.</summary>
+/// <summary>A queued job as the coordinator sees it after its latest evaluation: why it waits, as a stable code
+/// (<c>AllAcceptableWorkersBusy</c>, <c>HeldForFasterWorker</c>, …: the scheduling core's <c>WaitCode</c>) and words.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.QueuedJobView")]
 public sealed record QueuedJobView(
     [property: Id(0)] string Job,
@@ -18,7 +20,10 @@ public sealed record QueuedJobView(
     [property: Id(2)] int Attempts,
     [property: Id(3)] double Urgency,
     [property: Id(4)] int AcceptableWorkers,
-    [property: Id(5)] string WaitReason);
+    [property: Id(5)] string WaitReason,
+    [property: Id(6)] string WaitCode = "NotYetEvaluated",
+    [property: Id(7)] int Queries = 0,
+    [property: Id(8)] double QosSeconds = 0);
 
 /// <summary>A pool's state: settings, workers, the queue (in arrival order) and what is running.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.PoolStatus")]

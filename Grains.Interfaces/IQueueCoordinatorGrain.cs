@@ -15,6 +15,11 @@ public interface IQueueCoordinatorGrain : IGrainWithStringKey
     /// running. <see cref="ArgumentException"/> for bad settings.</summary>
     [Alias("Configure")] Task<PoolSettings> Configure(PoolSettings settings);
 
+    /// <summary>What submitting <paramref name="spec"/> now would bring (worker, configuration, start, finish, deadline
+    /// met, tightest meetable deadline), by the pool's forecast. Changes nothing; <see cref="ArgumentException"/> for a
+    /// bad spec.</summary>
+    [Alias("Quote")] Task<JobQuote> Quote(JobSpec spec);
+
     /// <summary>One full re-evaluation: every shard re-estimates its queued jobs and runs a policy round.</summary>
     [Alias("Reevaluate")] Task<ReevaluationTiming> Reevaluate();
 }

@@ -1,12 +1,15 @@
 namespace SynergAI.Grains;
 
 /// <summary>What a client asks for: run <paramref name="Queries"/> queries of <paramref name="Engine"/> within
-/// <paramref name="QosSeconds"/> of submission. Seconds are the pool's model seconds (real seconds ÷ its time scale).</summary>
+/// <paramref name="QosSeconds"/> of submission. Seconds are the pool's model seconds (real seconds ÷ its time scale).
+/// <paramref name="Admission"/> overrides the pool's admission control for this submission (<c>accept</c>,
+/// <c>reject</c>, <c>best-effort</c>; null: the pool's).</summary>
 [GenerateSerializer, Immutable, Alias("synergai.JobSpec")]
 public sealed record JobSpec(
     [property: Id(0)] string Engine,
     [property: Id(1)] int Queries,
-    [property: Id(2)] double QosSeconds)
+    [property: Id(2)] double QosSeconds,
+    [property: Id(3)] string? Admission = null)
 {
     /// <summary>Why the spec is invalid, or null when it is fine. Engine names are checked by the pool, which knows its workers.</summary>
     /// <summary>The longest engine name, job id or pool name accepted: names end up in keys, labels and table rows.</summary>

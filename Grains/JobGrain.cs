@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynergAI.Grains.Coordination;
+using SynergAI.Scheduling.Forecast;
 
 namespace SynergAI.Grains;
 
@@ -29,15 +30,6 @@ public sealed class JobGrain(
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
-    /// <summary>A silo that died between the record's write and the history row's leaves the row behind: the job,
-    /// back on another silo, writes its row again (rows never move backwards, so repeating one is harmless).</summary>
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (Job.Spec is null || Finished) return;
-        try { await history.RecordAsync(Status()); }
-        catch (Exception e) { log.LogWarning("job {Job}: its history row could not be brought up to date ({Error}); the next change writes it", Id, e.Message); }
-    }
-
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
     {
         if (Id.All(char.IsAsciiDigit)) throw new ArgumentException($"job id '{Id}' is all digits; use an id with a letter, e.g. 'job-{Id}'");
@@ -50,6 +42,8 @@ public sealed class JobGrain(
             throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
                                         $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
         }
+
+        await AdmitAsync(spec, pool);
 
         var submittedAt = time.GetUtcNow();
         record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
@@ -66,6 +60,17 @@ public sealed class JobGrain(
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
         await Writer.WriteAsync();
         return Status();
+    }
+
+    /// <summary>Admission control before anything is stored: under <c>reject</c> (the submission's, else the pool's) a job
+    /// the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on offer.</summary>
+    async Task AdmitAsync(JobSpec spec, string pool)
+    {
+        var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
+        if (mode != AdmissionMode.Reject) return;
+        var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
+        if (quote.MeetsDeadline == true) return;
+        throw new ArgumentException($"job '{Id}' {Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds)}");
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have

@@ -153,8 +153,7 @@ public sealed class PoolShardGrain(
     {
         var queue = _book.Queue;
         return Task.FromResult(new ShardQueue(
-            [.. queue.Select(e => new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN,
-                e.Scheduled?.AcceptableWorkers ?? 0, e.Scheduled?.WaitReason ?? (e.Unrunnable ? "no worker can run the engine" : "being estimated")))],
+            [.. queue.Select(QueuedJobViews.Of)],
             [.. queue.Select(e => e.SubmittedAt)],
             [.. _recent]));
     }
@@ -173,7 +172,13 @@ public sealed class PoolShardGrain(
             var status = await GrainFactory.GetGrain<IJobGrain>(found.Job).GetStatus();
             if (status?.Worker is { } worker && !runs.ContainsKey(worker))
                 foreach (var (name, run) in await RunsAsync([worker])) runs[name] = run;
-            if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect) continue;
+            if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect)
+            {
+                // The row lags behind the record (a silo died between the two writes): bring it up to date.
+                if (status is not null && rows.Find(r => r.Job == status.Id) is { } row && (row.State, row.Attempts) != (status.State, status.Attempts))
+                    await history.RecordAsync(status);
+                continue;
+            }
             acted++;
             if (suspect.Finding == AntiEntropy.Finding.NotHeld)
             {

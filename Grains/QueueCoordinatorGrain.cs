@@ -46,7 +46,7 @@ public sealed class QueueCoordinatorGrain(
     {
         var saved = record.State;
         var o = options.Value;
-        _settings = saved.Settings ?? PoolSettingsRules.Resolve(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval), o.Shards);
+        _settings = saved.Settings ?? PoolSettingsRules.Resolve(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval, Admission: o.Admission), o.Shards);
         _epoch = saved.Settings is null ? time.GetUtcNow() : saved.Epoch;
         _book = new PoolQueue(PolicyCatalog.Create(_settings.Policy));
         foreach (var worker in saved.Workers) _book.SetWorker(worker.Name, worker.Engines, worker.Strength, worker.ProfileKey);
@@ -165,6 +165,13 @@ public sealed class QueueCoordinatorGrain(
         var queue = queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal)
             .Select(j => j.First).ToList();
         return new PoolStatus(Pool, _settings, _book.Members, [.. _book.Engines], queue, _book.Running.Count);
+    }
+
+    public async Task<JobQuote> Quote(JobSpec spec)
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return await PoolForecaster.QuoteAsync(Pool, View(), queues, spec, time.GetUtcNow(),
+            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
     public async Task<IReadOnlyList<string>> ListJobs()

@@ -54,6 +54,10 @@ public sealed class SynergAiOptions
     /// jobs to workers on arrival, SRR or SLO-MAEL, uses one). A pool's own setting overrides it.</summary>
     public int Shards { get; set; } = 4;
 
+    /// <summary>Admission control of new pools: <c>accept</c>, <c>reject</c> (a job the forecast says will miss its
+    /// deadline is refused at submission, with the tightest deadline on offer; nothing stored) or <c>best-effort</c>.</summary>
+    public string Admission { get; set; } = "accept";
+
     /// <summary>How often each shard compares its queue with the jobs' records (the job history) and puts back what is
     /// missing or lost.</summary>
     public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -64,7 +68,7 @@ public sealed class SynergAiOptionsValidator : IValidateOptions<SynergAiOptions>
 {
     public ValidateOptionsResult Validate(string? name, SynergAiOptions o)
     {
-        var problems = new List<string>(PoolSettingsRules.Problems(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval, o.Shards),
+        var problems = new List<string>(PoolSettingsRules.Problems(new PoolSettings(o.Policy, o.TimeScale, o.ReevaluationInterval, o.Shards, o.Admission),
             setting => $"{SynergAiOptions.Section}:{setting}"));
         if (o.Shards == 0) problems.Add("SynergAI:Shards must be at least 1, got 0");
         if (o.Executor?.Trim().ToLowerInvariant() is not (SynergAiOptions.SimulatedExecutor or SynergAiOptions.KubernetesExecutor))

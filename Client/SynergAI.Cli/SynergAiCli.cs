@@ -17,6 +17,7 @@ public static class SynergAiCli
             OracleCommand.Create(io),
             WithControlPlaneBench(BenchCommand.Create(io), io),
             SubmitCommand.Create(io),
+            QuoteCommand.Create(io),
             StatusCommand.Create(io),
             StatusCommand.Cancel(io),
             WorkersCommand.Create(io),

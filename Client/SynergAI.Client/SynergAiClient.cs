@@ -209,6 +209,17 @@ public sealed class SynergAiClient
         return await Retried(coordinator.GetStatus, cancellationToken);
     }
 
+    /// <summary>What submitting <paramref name="spec"/> to <paramref name="pool"/> now would bring — predicted worker,
+    /// configuration, start, finish, whether the deadline is met, and the tightest deadline that would be — by the pool's
+    /// forecast. Nothing is stored.</summary>
+    public async Task<JobQuote> QuoteAsync(JobSpec spec, string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Problem() is { } problem) throw new ArgumentException(problem, nameof(spec));
+        CheckPool(pool);
+        return await Retried(() => _grains.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec), cancellationToken);
+    }
+
     /// <summary>Changes the pool's policy, time scale and re-evaluation interval. Only while nothing is queued or
     /// running: otherwise the pool refuses (<see cref="InvalidOperationException"/>).</summary>
     public async Task<PoolSettings> ConfigurePoolAsync(string pool, PoolSettings settings, CancellationToken cancellationToken = default)

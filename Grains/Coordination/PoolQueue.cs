@@ -48,6 +48,8 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
     const int MaxKinds = 100_000;
 
     public ISchedulingPolicy Policy { get => _book.Policy; set => _book.Policy = value; }
+    /// <summary>The scheduling core's book under this queue (the forecast runs a copy of it).</summary>
+    internal PoolBook Book => _book;
     public IReadOnlyList<Entry> Queue => _queue;
     public int QueuedCount => _queue.Count;
     public IReadOnlyCollection<RunningAttempt> Running => _running.Values;

@@ -1,3 +1,4 @@
+using SynergAI.Scheduling.Forecast;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Grains.Coordination;
@@ -14,6 +15,8 @@ public static class PoolSettingsRules
             yield return $"{name(nameof(s.Policy))} '{s.Policy}' is not a policy; use one of {string.Join(", ", PolicyCatalog.Names)}";
         if (!double.IsFinite(s.TimeScale) || s.TimeScale <= 0) yield return $"{name(nameof(s.TimeScale))} must be a positive number, got {s.TimeScale}";
         if (s.ReevaluationInterval <= TimeSpan.Zero) yield return $"{name(nameof(s.ReevaluationInterval))} must be positive, got {s.ReevaluationInterval}";
+        if (s.Admission is { } admission && !Admission.Names.Contains(admission))
+            yield return $"{name(nameof(s.Admission))} '{admission}' is not an admission mode; use one of {string.Join(", ", Admission.Names)}";
         if (s.Shards is < 0 or > MaxShards) yield return $"{name(nameof(s.Shards))} must be between 1 and {MaxShards} (0: the silo's default), got {s.Shards}";
     }
 

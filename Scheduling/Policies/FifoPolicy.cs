@@ -18,9 +18,9 @@ public abstract class FifoPolicy : ISchedulingPolicy
         var placements = new List<Placement>();
         foreach (var job in context.Queue)
         {
-            if (free.Count == 0) { job.WaitReason = "all workers busy"; continue; }
+            if (free.Count == 0) { job.Waits(WaitCode.AllWorkersBusy); continue; }
             var candidates = free.Where(w => job.Defaults[w.Class] is not null).ToList();
-            if (candidates.Count == 0) { job.WaitReason = "no free worker can run the engine"; continue; }
+            if (candidates.Count == 0) { job.Waits(WaitCode.NoFreeWorkerForEngine); continue; }
             var (worker, why) = Choose(candidates, context);
             var estimate = job.Defaults[worker.Class]!.Value;
             placements.Add(new Placement(job, worker.Index, estimate.Config, estimate.Seconds, why));

@@ -1,9 +1,9 @@
 namespace SynergAI.Scheduling.Policies;
 
-/// <summary>The policies by name: SynergAI and the thesis's six baselines.</summary>
+/// <summary>The policies by name: SynergAI, the thesis's six baselines and the slack-aware planner beyond the thesis.</summary>
 public static class PolicyCatalog
 {
-    public static readonly IReadOnlyList<string> Names = ["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"];
+    public static readonly IReadOnlyList<string> Names = ["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael", "slack-aware"];
 
     /// <summary>A fresh policy (policies keep small state such as a round-robin pointer; one per run).</summary>
     public static ISchedulingPolicy Create(string name) => name switch
@@ -15,6 +15,7 @@ public static class PolicyCatalog
         "mru" => new MostRecentlyUsedPolicy(),
         "be" => new BestEffortPolicy(),
         "slo-mael" => new SloMaelPolicy(),
+        "slack-aware" => new SlackAwarePolicy(),
         _ => throw new ArgumentException($"unknown policy '{name}'; known: {string.Join(", ", Names)}"),
     };
 

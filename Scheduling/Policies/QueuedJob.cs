@@ -56,8 +56,35 @@ public sealed class QueuedJob
     public int AcceptableClasses { get; set; }
     public int AcceptableWorkers { get; set; }
 
-    /// <summary>Why the job is still waiting after the latest scheduling round.</summary>
-    public string WaitReason { get; set; } = "not yet evaluated";
+    /// <summary>Why the job is still waiting after the latest scheduling round: a stable code, and words that may
+    /// add details (counts, names) to the code's own words.</summary>
+    public WaitCode WaitCode { get; private set; } = WaitCode.NotYetEvaluated;
+    /// <summary>Set it through <see cref="Waits"/>, which keeps the code with it.</summary>
+    public string WaitReason { get; set; } = WaitReasons.Words(WaitCode.NotYetEvaluated);
+
+    /// <summary>True once a round has left the job waiting (kept by the <see cref="Pool.PoolBook"/>).</summary>
+    public bool HasWaited { get; internal set; }
+
+    /// <summary>Why it waited before it was placed: its latest code, or <see cref="WaitCode.None"/> when the first round
+    /// that saw it placed it. What the simulator's per-job output and the live pool report.</summary>
+    public WaitCode WaitedFor => HasWaited ? WaitCode : WaitCode.None;
+
+    /// <summary>The latest round left the job waiting, for <paramref name="code"/>; <paramref name="details"/> replace
+    /// the code's words when given.</summary>
+    public void Waits(WaitCode code, string? details = null)
+    {
+        WaitCode = code;
+        WaitReason = details ?? WaitReasons.Words(code);
+    }
+
+    /// <summary>A copy with the same job, estimates and binding, as fresh to the policy otherwise (a forecast runs the
+    /// policy on copies, so the pool's own view of its jobs never changes).</summary>
+    public QueuedJob Copy() => WithEstimates([.. FastestFirst], [.. Defaults]);
+
+    /// <summary>The same job with new estimates (a corrected profile), keeping its binding, wait reason and place.</summary>
+    public QueuedJob WithEstimates(Estimate[] fastestFirst, Estimate?[] defaults) =>
+        new(Job, fastestFirst, defaults) { BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
+
 
     /// <summary>Its place in arrival order, handed out by the <see cref="Pool.PoolBook"/> that queues it.</summary>
     internal long Order { get; set; }

@@ -51,9 +51,9 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
         }
         if (best is null) throw new InvalidOperationException($"no worker can run engine '{job.Job.Engine}' of job '{job.Job.Id}'");
         job.BoundWorker = best.Value.Worker;
-        job.WaitReason = best.Value.NewMisses == 0
+        job.Waits(WaitCode.WaitsForBoundWorker, best.Value.NewMisses == 0
             ? $"bound on arrival: minimum average expected latency ({best.Value.Average.ToString("0.0", CultureInfo.InvariantCulture)} s), no deadline missed"
-            : $"bound on arrival: fewest expected misses ({best.Value.NewMisses}), then minimum average expected latency";
+            : $"bound on arrival: fewest expected misses ({best.Value.NewMisses}), then minimum average expected latency");
     }
 
     public IReadOnlyList<Placement> Schedule(SchedulingContext context)
@@ -66,7 +66,7 @@ public sealed class SloMaelPolicy : ISchedulingPolicy
             if (queue.Count == 0) continue;
             if (!worker.IsFree)
             {
-                foreach (var job in queue) job.WaitReason = $"in the deadline-ordered queue of busy worker '{worker.Worker.Name}'";
+                foreach (var job in queue) job.Waits(WaitCode.WaitsForBoundWorker, $"in the deadline-ordered queue of busy worker '{worker.Worker.Name}'");
                 continue;
             }
             var head = queue[0];

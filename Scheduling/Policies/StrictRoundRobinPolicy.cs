@@ -36,7 +36,7 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
             {
                 var name = context.Workers[job.BoundWorker].Worker.Name;
                 if (!_waitReasons.TryGetValue(name, out var reason)) _waitReasons.Add(name, reason = $"waits for its worker '{name}'");
-                job.WaitReason = reason;
+                job.Waits(WaitCode.WaitsForBoundWorker, reason);
                 continue;
             }
             var estimate = job.Defaults[context.Workers[job.BoundWorker].Class]!.Value;

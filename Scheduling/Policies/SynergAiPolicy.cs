@@ -28,7 +28,7 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
         foreach (var job in queue) Evaluate(job, context.Now, free);
         if (free.Count == 0 || queue.Count == 0)
         {
-            foreach (var job in queue) job.WaitReason = AllBusy;
+            foreach (var job in queue) job.Waits(WaitCode.AllWorkersBusy);
             return [];
         }
 
@@ -36,14 +36,12 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
         var placements = new List<Placement>();
         foreach (var job in Order(queue))
         {
-            if (round.Left == 0) { job.WaitReason = AllBusy; continue; }
+            if (round.Left == 0) { job.Waits(WaitCode.AllWorkersBusy); continue; }
             var placement = job.AcceptableClasses > 0 ? BindFeasible(job, round) : BindLate(job, round);
             if (placement is not null) placements.Add(placement);
         }
         return placements;
     }
-
-    const string AllBusy = "all workers busy";
 
     /// <summary>Eqs. 6.1-6.4: the acceptable classes are a prefix of the job's fastest-first estimates.</summary>
     static void Evaluate(QueuedJob job, double now, FreeWorkers free)
@@ -79,7 +77,11 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
                 : $"acceptable worker {rank + 1} of {job.AcceptableClasses}, faster ones busy (T_est {F(estimate.Seconds)} s)";
             return new Placement(job, round.Take(estimate.Class), estimate.Config, estimate.Seconds, why);
         }
-        job.WaitReason = $"all {job.AcceptableWorkers} workers that meet the deadline are busy";
+        // A free worker that runs the engine but too slowly: the job is held for one that meets its deadline.
+        var slowerFree = false;
+        for (var rank = job.AcceptableClasses; rank < job.FastestFirst.Count && !slowerFree; rank++) slowerFree = round.HasFree(job.FastestFirst[rank].Class);
+        // The code's own words (no per-job text: a round may leave thousands waiting); the count is AcceptableWorkers.
+        job.Waits(slowerFree ? WaitCode.HeldForFasterWorker : WaitCode.AllAcceptableWorkersBusy);
         return null;
     }
 
@@ -89,7 +91,7 @@ public sealed class SynergAiPolicy : ISchedulingPolicy
             if (round.HasFree(estimate.Class))
                 return new Placement(job, round.Take(estimate.Class), estimate.Config, estimate.Seconds,
                     $"no worker can meet the deadline (short by {F(-job.Urgency)} s); fastest free worker");
-        job.WaitReason = "deadline already lost; no worker that can run the engine is free";
+        job.Waits(WaitCode.DeadlineUnreachable);
         return null;
     }
 

@@ -128,7 +128,11 @@ public sealed class PoolBook(ISchedulingPolicy policy)
     public IReadOnlyList<Placement> Plan(double now)
     {
         var placements = Policy.Schedule(Context(now));
-        if (placements.Count == 0) return placements;
+        if (placements.Count == 0)
+        {
+            foreach (var job in _queue) job.HasWaited = true;
+            return placements;
+        }
         foreach (var placement in placements)
         {
             var worker = _workers[placement.Worker];
@@ -137,7 +141,12 @@ public sealed class PoolBook(ISchedulingPolicy policy)
             _free.Taken(worker);
             placement.Job.Placed = true;
         }
-        _queue.RemoveAll(static job => job.Placed);
+        _queue.RemoveAll(static job =>
+        {
+            if (job.Placed) return true;
+            job.HasWaited = true; // this round left it waiting
+            return false;
+        });
         foreach (var placement in placements) placement.Job.Placed = false;
         return placements;
     }
@@ -194,6 +203,22 @@ public sealed class PoolBook(ISchedulingPolicy policy)
     public void ResetHistory()
     {
         foreach (var worker in _workers) worker.Restore(worker.RunningJob, 0, double.NegativeInfinity);
+    }
+
+    /// <summary>A copy under <paramref name="policy"/> (a fresh one: policies keep small state), with the same workers
+    /// (index, class, strength, state and times) and copies of the queued jobs in the same order, so that running it
+    /// forward changes nothing here. A running job is copied as work that keeps its worker busy, not as a placement.</summary>
+    public PoolBook Copy(ISchedulingPolicy policy)
+    {
+        var copy = new PoolBook(policy);
+        foreach (var worker in _workers)
+        {
+            copy.SetWorker(worker.Worker, _classKeys[worker.Index], worker.Strength);
+            copy.SetState(worker.Index, worker.RunningJob, worker.ExpectedFreeAt, worker.LastFreeAt);
+        }
+        foreach (var job in _queue) copy.Enqueue(job.Copy(), job.Order);
+        copy._nextOrder = _nextOrder;
+        return copy;
     }
 
     /// <summary>Where a job of <paramref name="order"/> is or would go in the queue.</summary>

@@ -1,7 +1,9 @@
 namespace SynergAI.Scheduling.Simulation;
 
-/// <summary>What happened to one job: where and how it ran, and when (trace seconds).</summary>
-public sealed record JobOutcome(Job Job, string Worker, string Config, double StartedSeconds, double CompletedSeconds, string Reason)
+/// <summary>What happened to one job: where and how it ran, and when (trace seconds); why it was placed there, and why it
+/// waited before (<see cref="WaitCode.None"/>: it did not; null: not known, as for a live run).</summary>
+public sealed record JobOutcome(Job Job, string Worker, string Config, double StartedSeconds, double CompletedSeconds, string Reason,
+    WaitCode? WaitedFor = null)
 {
     public double SubmittedSeconds => Job.ArrivalSeconds;
     public double WaitSeconds => StartedSeconds - Job.ArrivalSeconds;

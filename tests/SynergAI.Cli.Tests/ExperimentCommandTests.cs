@@ -1,9 +1,10 @@
+using SynergAI.Scheduling;
 namespace SynergAI.Cli.Tests;
 
 public class ExperimentCommandTests
 {
     const string RunHeader = "policy,jobs,violations,wait_mean_s,e2e_mean_s,e2e_p99_s,e2e_max_s,excess_mean_violating_s,excess_mean_all_s";
-    const string JobsHeader = "policy,job,worker,config,submitted_s,started_s,completed_s,violated";
+    const string JobsHeader = "policy,job,worker,config,submitted_s,started_s,completed_s,violated,waited_for";
 
     /// <summary>A fleet the thesis never had: other architectures, engine and configuration names, five workers.</summary>
     static TempFolder OtherFleet()
@@ -43,7 +44,7 @@ public class ExperimentCommandTests
         var run = CliRun.Of("experiment", "--trace", trace, "--policies", "all", "--format", "csv").Succeeded();
 
         Assert.Equal(RunHeader, run.Lines[0]);
-        Assert.Equal(["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"], run.Lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.Equal(["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael", "slack-aware"], run.Lines.Skip(1).Select(l => l.Split(',')[0]));
         foreach (var row in run.Lines.Skip(1).Select(l => l.Split(',')))
         {
             Assert.Equal(9, row.Length);
@@ -71,6 +72,10 @@ public class ExperimentCommandTests
         Assert.Equal(int.Parse(summary[2]), synergai.Count(r => r[7] == "true"));
         // SynergAI runs in optimal configurations, so on the reference testbed it never uses the AGX's default mode 1.
         Assert.DoesNotContain(synergai, r => r[2] == "agx" && r[3] == "mode=1");
+        // Every job says why it waited, with a code of the one list; a job that started on arrival did not wait.
+        Assert.All(synergai, r => WaitReasons.Parse(r[8]));
+        Assert.All(synergai.Where(r => r[4] == r[5]), r => Assert.Equal("None", r[8]));
+        Assert.Contains(synergai, r => r[8] != "None");
     }
 
     [Fact]
@@ -84,7 +89,7 @@ public class ExperimentCommandTests
 
         var run = CliRun.Of("experiment", "--testbed", fleet.Path, "--trace", trace, "--format", "csv", "--jobs-out", jobs).Succeeded();
 
-        Assert.Equal(8, run.Lines.Length);
+        Assert.Equal(1 + SynergAI.Scheduling.Policies.PolicyCatalog.Names.Count, run.Lines.Length); // a header, then every policy of the catalog
         Assert.All(run.Lines.Skip(1), l => Assert.Equal("4", l.Split(',')[1])); // 2 engines × 2 jobs each
         var rows = File.ReadAllLines(jobs).Skip(1).Select(l => l.Split(',')).ToList();
         // No policy puts a job on a worker without a profile for its engine (bert-large: gpu-a100, gpu-t4, pi5-b).
@@ -203,7 +208,7 @@ public class ExperimentCommandTests
         var run = CliRun.Of("bench", "simulate", "--jobs", "300", "--workers", "9", "--format", "csv").Succeeded();
 
         Assert.Equal("policy,jobs,workers,seconds,jobs_per_s", run.Lines[0]);
-        Assert.Equal(8, run.Lines.Length);
+        Assert.Equal(1 + SynergAI.Scheduling.Policies.PolicyCatalog.Names.Count, run.Lines.Length); // a header, then every policy of the catalog
         Assert.All(run.Lines.Skip(1), l => Assert.Equal(["300", "9"], l.Split(',')[1..3]));
     }
 }

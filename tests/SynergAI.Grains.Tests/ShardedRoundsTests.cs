@@ -40,7 +40,7 @@ public class ShardedRoundsTests
             var offline = Simulator.Run(dictionary, trace, PolicyCatalog.Create(policy)).ToDictionary(o => o.Job.Id);
             var live = Replay(dictionary, trace, policy, shards);
             Assert.Equal(offline.Count, live.Count);
-            foreach (var (job, (worker, config, started)) in live)
+            foreach (var (job, (worker, config, started, _)) in live)
             {
                 var o = offline[job];
                 Assert.True((o.Worker, o.Config) == (worker, config) && Math.Abs(o.StartedSeconds - started) < 1e-6,
@@ -67,9 +67,39 @@ public class ShardedRoundsTests
         Assert.True(disagreements > 0);
     }
 
+    public static TheoryData<string, int> SingleShardCases()
+    {
+        var cases = new TheoryData<string, int>();
+        foreach (var policy in PolicyCatalog.Names)
+            foreach (var seed in new[] { 1, 7 })
+                cases.Add(policy, seed);
+        return cases;
+    }
+
+    /// <summary>Why each job waited before it started, as the pool's shard reports it (the code its queued entry had
+    /// when it was placed), is the simulator's <c>waited_for</c> for the same trace: one list of codes, one meaning.</summary>
+    [Theory]
+    [MemberData(nameof(SingleShardCases))]
+    public void The_pools_wait_codes_are_the_simulators(string policy, int seed)
+    {
+        var dictionary = new ConfigurationDictionary(Reference);
+        var waited = 0;
+        foreach (var experiment in Experiment.All)
+        {
+            var trace = TraceGenerator.Generate(experiment, Reference, seed);
+            var offline = Simulator.Run(dictionary, trace, PolicyCatalog.Create(policy)).ToDictionary(o => o.Job.Id);
+            foreach (var (job, (_, _, _, code)) in Replay(dictionary, trace, policy, 1))
+            {
+                Assert.True(offline[job].WaitedFor == code, $"{experiment.Name} seed {seed}: {job} waited for {offline[job].WaitedFor} offline, {code} in the pool");
+                if (code != WaitCode.None) waited++;
+            }
+        }
+        Assert.True(waited > 0); // some jobs waited: the codes were compared, not just None everywhere
+    }
+
     /// <summary>Runs the trace through shards and a dispatcher as the grains do, on a virtual clock with the simulator's
     /// event order: completions, arrivals, one round; re-evaluation every second while a job waits and a worker is free.</summary>
-    static Dictionary<string, (string Worker, string Config, double Started)> Replay(ConfigurationDictionary dictionary, IReadOnlyList<Job> trace,
+    static Dictionary<string, (string Worker, string Config, double Started, WaitCode? WaitedFor)> Replay(ConfigurationDictionary dictionary, IReadOnlyList<Job> trace,
         string policy, int shardCount, bool firstComeFirstServed = false)
     {
         var epoch = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -92,7 +122,7 @@ public class ShardedRoundsTests
 
         var arrivals = trace.OrderBy(j => j.ArrivalSeconds).ToArray();
         var completions = new PriorityQueue<(string Job, string Worker, int Attempt), double>();
-        var placed = new Dictionary<string, (string, string, double)>();
+        var placed = new Dictionary<string, (string, string, double, WaitCode?)>();
         var next = 0;
         var reevaluateAt = double.PositiveInfinity;
         while (placed.Count < arrivals.Length || completions.Count > 0)
@@ -151,7 +181,8 @@ public class ShardedRoundsTests
             foreach (var (placement, attempt) in starts)
             {
                 var seconds = placement?.EstimateSeconds ?? offers.Single(o => o.Attempt == attempt).Attempt.Entry.Scheduled!.FastestFirst[0].Seconds;
-                placed[attempt.Entry.Id] = (attempt.Worker, placement?.Config ?? "?", now);
+                var offered = offers.Single(o => o.Attempt.Entry.Id == attempt.Entry.Id).Attempt.Entry; // the shard's entry
+                placed[attempt.Entry.Id] = (attempt.Worker, placement?.Config ?? "?", now, offered.Scheduled?.WaitedFor);
                 completions.Enqueue((attempt.Entry.Id, attempt.Worker, attempt.Attempt), now + seconds);
             }
             var waitingJobs = shards.Sum(s => s.QueuedCount);

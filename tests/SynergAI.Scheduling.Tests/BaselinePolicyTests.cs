@@ -58,7 +58,7 @@ public class BaselinePolicyTests
     {
         var job = Job("j1");
         Assert.Empty(Run(new RoundRobinPolicy(), Workers(busy: [A, B, C]), job));
-        Assert.Equal("all workers busy", job.WaitReason);
+        Assert.Equal(WaitCode.AllWorkersBusy, job.WaitCode);
     }
 
     // ---------------------------------------------------------------- SRR
@@ -103,6 +103,7 @@ public class BaselinePolicyTests
         // a busy, b and c free: j1 and j3 wait for a; c stays idle.
         Assert.Equal([("j2", B)], Run(srr, Workers(busy: A), j1, j2, j3));
         Assert.Equal("waits for its worker 'a'", j1.WaitReason);
+        Assert.Equal(WaitCode.WaitsForBoundWorker, j1.WaitCode);
         Assert.Equal("waits for its worker 'a'", j3.WaitReason);
         // a free: j1 (earlier) runs, j3 keeps waiting for a, in the default configuration.
         var placements = srr.Schedule(new SchedulingContext(0, Workers(busy: B), [j1, j3]));
@@ -202,7 +203,7 @@ public class BaselinePolicyTests
         var policy = PolicyCatalog.Create(name);
         var rare = Job("rare", "rare");
         Assert.Equal([("j2", C)], Run(policy, Workers(busy: [A, B]), rare, Job("j2")));
-        Assert.Equal("no free worker can run the engine", rare.WaitReason);
+        Assert.Equal(WaitCode.NoFreeWorkerForEngine, rare.WaitCode);
     }
 
     [Fact]

@@ -56,7 +56,8 @@ public class SynergAiPolicyTests
         var job = Job("j", 0, 100, (Fast, 40), (Mid, 150), (Slow, 300));
         Assert.Empty(Schedule(0, Workers(busy: Fast), job));
         Assert.Equal(1, job.AcceptableWorkers);
-        Assert.Equal("all 1 workers that meet the deadline are busy", job.WaitReason);
+        Assert.Equal(WaitCode.HeldForFasterWorker, job.WaitCode);
+
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public class SynergAiPolicyTests
         Assert.Equal(Fast, placement.Worker);
         Assert.Equal(0, late.AcceptableWorkers);
         Assert.Equal(-35, late.Urgency);          // 5 − 40
-        Assert.Equal("all workers busy", late.WaitReason);
+        Assert.Equal(WaitCode.AllWorkersBusy, late.WaitCode);
     }
 
     [Fact]
@@ -86,7 +87,7 @@ public class SynergAiPolicyTests
         Assert.Equal(Mid, placement.Worker);
         Assert.Equal(60, placement.EstimateSeconds);
         Assert.Contains("no worker can meet the deadline", placement.Reason);
-        Assert.Equal("all 1 workers that meet the deadline are busy", ok.WaitReason);
+        Assert.Equal(WaitCode.HeldForFasterWorker, ok.WaitCode);
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public class SynergAiPolicyTests
     {
         var late = Job("late", 0, 10, (Fast, 40));   // only fast can run it
         Assert.Empty(Schedule(0, Workers(busy: Fast), late));
-        Assert.Equal("deadline already lost; no worker that can run the engine is free", late.WaitReason);
+        Assert.Equal(WaitCode.DeadlineUnreachable, late.WaitCode);
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public class SynergAiPolicyTests
         Assert.Same(later, placement.Job);
         Assert.Equal(140, early.Urgency);
         Assert.Equal(30, later.Urgency);
-        Assert.Equal("all workers busy", early.WaitReason);
+        Assert.Equal(WaitCode.AllWorkersBusy, early.WaitCode);
     }
 
     [Fact]
@@ -203,7 +204,7 @@ public class SynergAiPolicyTests
     {
         var job = Job("j", 0, 100, (Fast, 40));
         Assert.Empty(Schedule(0, Workers(busy: [Fast, Mid, Slow]), job));
-        Assert.Equal("all workers busy", job.WaitReason);
+        Assert.Equal(WaitCode.AllWorkersBusy, job.WaitCode);
     }
 
     [Fact]

@@ -169,7 +169,7 @@ public class TraceGeneratorTests
 
     [Fact]
     public void PolicyListAllIsTheWholeCatalog() =>
-        Assert.Equal(["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"], PolicyCatalog.Parse("all"));
+        Assert.Equal(["synergai", "rr", "srr", "lru", "mru", "be", "slo-mael", "slack-aware"], PolicyCatalog.Parse("all"));
 
     [Theory]
     [InlineData("rr", new[] { "rr" })]
@@ -177,7 +177,7 @@ public class TraceGeneratorTests
     [InlineData(" slo-mael , be ,rr ", new[] { "rr", "be", "slo-mael" })] // spaces trimmed
     [InlineData("rr,rr,,lru", new[] { "rr", "lru" })]                      // duplicates and empty entries dropped
     [InlineData("RR,SynergAI", new[] { "synergai", "rr" })]               // case-insensitive, like experiment names
-    [InlineData("ALL", new[] { "synergai", "rr", "srr", "lru", "mru", "be", "slo-mael" })]
+    [InlineData("ALL", new[] { "synergai", "rr", "srr", "lru", "mru", "be", "slo-mael", "slack-aware" })]
     public void PolicyListsKeepTheCatalogOrder(string input, string[] expected) =>
         Assert.Equal(expected, PolicyCatalog.Parse(input));
 

@@ -13,7 +13,7 @@ using SynergAI.Scheduling.Simulation;
 namespace SynergAI.Cli.Commands;
 
 /// <summary><c>synergai bench simulate</c>: how long the simulator takes per policy on a large generated workload.
-/// <c>synergai bench reevaluate</c>: how long one full SynergAI round takes on a long queue and a large fleet.</summary>
+/// <c>synergai bench reevaluate [--policy P]</c>: how long one full round of a policy (SynergAI by default) takes on a long queue and a large fleet.</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliIo io)
@@ -50,29 +50,53 @@ internal static class BenchCommand
             return 0;
         });
         var reevaluateTestbed = Options.Testbed();
+        var reevaluatePolicy = new Option<string>("--policy") { Description = "The policy whose round is timed", DefaultValueFactory = _ => "synergai" };
         var reevaluate = new Command("reevaluate",
-            "Time one full SynergAI round (evaluate, order, bind): 10,000 queued jobs × 1,000 workers and 100,000 × 10,000, "
-            + "every query count distinct, the workers copies of the testbed's workers, all busy but a few")
+            "Time one full round of a policy (SynergAI: evaluate, order, bind): 1,000 queued jobs × 100 workers, 10,000 × 1,000 "
+            + "and 100,000 × 10,000, every query count distinct, the workers copies of the testbed's workers, all busy but a few")
         {
-            reevaluateTestbed,
+            reevaluateTestbed, reevaluatePolicy,
         };
         reevaluate.SetAction(parsed =>
         {
             var kinds = Options.LoadTestbed(parsed, reevaluateTestbed);
-            foreach (var (jobCount, workerCount, column) in new[] { (10_000, 1_000, "reeval_10k_x_1k_ms"), (100_000, 10_000, "reeval_100k_x_10k_ms") })
-                io.Out.WriteLine($"{column},{Reevaluation(kinds, jobCount, workerCount).ToString("0.0", CultureInfo.InvariantCulture)}");
+            var policy = PolicyCatalog.Parse(parsed.GetValue(reevaluatePolicy)!) is [var one] ? one
+                : throw new ArgumentException("--policy takes one policy name");
+            foreach (var (jobCount, workerCount, column) in new[] { (1_000, 100, "reeval_1k_x_100"), (10_000, 1_000, "reeval_10k_x_1k"), (100_000, 10_000, "reeval_100k_x_10k") })
+            {
+                var (wall, cpu) = Reevaluation(kinds, policy, jobCount, workerCount);
+                io.Out.WriteLine($"{column}_ms,{wall.ToString("0.0", CultureInfo.InvariantCulture)}");
+                io.Out.WriteLine($"{column}_cpu_ms,{cpu.ToString("0.0", CultureInfo.InvariantCulture)}");
+            }
             return 0;
         });
-        return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate };
+        var forecastTestbed = Options.Testbed();
+        var forecast = new Command("forecast",
+            "Time one forecast (the pool's policy run forward until every waiting job is placed): 1,000 waiting jobs on 100 "
+            + "workers, copies of the testbed's, all busy")
+        {
+            forecastTestbed,
+        };
+        forecast.SetAction(parsed =>
+        {
+            var (ms, cpuMs, late) = ForecastBench.Median(Options.LoadTestbed(parsed, forecastTestbed), 1_000, 100);
+            io.Error.WriteLine($"forecast of 1,000 waiting jobs on 100 workers: {late} predicted to miss their deadline");
+            io.Out.WriteLine($"forecast_1k_x_100_ms,{ms.ToString("0.0", CultureInfo.InvariantCulture)}");
+            io.Out.WriteLine($"forecast_1k_x_100_cpu_ms,{cpuMs.ToString("0.0", CultureInfo.InvariantCulture)}");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks that print figures") { simulate, reevaluate, forecast };
     }
 
-    /// <summary>The median over 7 rounds (after 3 to warm up the JIT) of one SynergAI round, in milliseconds. Each round
+    /// <summary>The median over 10 rounds (after 10 to warm up: the JIT tiers a method up only after 30 calls or a hot loop,
+    /// and a running dispatcher is long past that) of one round of the policy, in milliseconds of wall time and of the
+    /// process's CPU time (which other work on a busy machine does not inflate). Each round
     /// re-evaluates every job and binds the few free workers; placements are not applied, so every round is alike.</summary>
-    static double Reevaluation(Testbed kinds, int jobCount, int workerCount)
+    static (double WallMs, double CpuMs) Reevaluation(Testbed kinds, string policyName, int jobCount, int workerCount)
     {
         var fleet = BenchmarkWorkload.Fleet(kinds, workerCount);
         var dictionary = new ConfigurationDictionary(fleet);
-        var book = new PoolBook(new SynergAiPolicy());
+        var book = new PoolBook(PolicyCatalog.Create(policyName));
         for (var w = 0; w < workerCount; w++)
             book.SetWorker(fleet.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
         var random = new Random(1);
@@ -87,14 +111,23 @@ internal static class BenchCommand
 
         var policy = book.Policy;
         var times = new List<double>();
-        for (var round = 0; round < 10; round++)
+        var cpu = new List<double>();
+        using var process = Process.GetCurrentProcess();
+        for (var round = 0; round < 20; round++)
         {
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             policy.Schedule(book.Context(now));
-            if (round >= 3) times.Add(clock.Elapsed.TotalMilliseconds);
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            process.Refresh();
+            if (round < 10) continue;
+            times.Add(elapsed);
+            cpu.Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds);
         }
         times.Sort();
-        return times[times.Count / 2];
+        cpu.Sort();
+        return (times[times.Count / 2], cpu[cpu.Count / 2]);
     }
 
     static void Write(CliIo io, bool csv, List<(string Policy, double Seconds)> rows, int jobs, int workers)

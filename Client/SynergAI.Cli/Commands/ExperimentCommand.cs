@@ -3,6 +3,7 @@ using Spectre.Console;
 using SynergAI.Cli.Output;
 using SynergAI.Scheduling;
 using SynergAI.Scheduling.Experiments;
+using SynergAI.Scheduling.Forecast;
 using SynergAI.Scheduling.Formats;
 using SynergAI.Scheduling.Policies;
 using SynergAI.Scheduling.Simulation;
@@ -28,6 +29,19 @@ internal static class ExperimentCommand
             .Must(x => double.IsFinite(x) && x >= 0, "must be a finite number ≥ 0");
         var reevaluation = new Option<double>("--reevaluation-interval") { Description = "Seconds of trace time between periodic re-evaluations", DefaultValueFactory = _ => 1 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number of seconds");
+        var admission = new Option<string>("--admission")
+        {
+            Description = "accept (default) or reject: under reject an arriving job the forecast says will miss its deadline is refused "
+                + "(it has no outcome; violations count the accepted jobs)",
+            DefaultValueFactory = _ => "accept",
+        };
+        admission.AcceptOnlyFromAmong("accept", "reject");
+        var drift = new Option<string[]>("--drift")
+        {
+            Description = "WORKER=FACTOR[@TIME]: that worker's real run times are FACTOR × its profile's from TIME (trace seconds, default 0) on; repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var learn = new Option<bool>("--learn") { Description = "Estimates learn from measured runs (median correction per worker class, engine and configuration)" };
         var format = Options.Format("table", "csv");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart of violations per policy and experiment, with 95% CIs" };
         var jobsOut = new Option<string?>("--jobs-out") { Description = "Write one CSV row per job and policy (single-trace runs)" };
@@ -40,7 +54,7 @@ internal static class ExperimentCommand
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
-            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale,
+            experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
             arrivals, oracle, oracleSeconds,
         };
         var cluster = new Cluster().AddTo(command);
@@ -57,7 +71,7 @@ internal static class ExperimentCommand
             var singleSeed = parsed.GetValue(seed);
             foreach (var option in new Option[] { oracle, oracleSeconds })
                 if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with simulator runs, not --live");
-            foreach (var option in new Option[] { seeds, noise, plot })
+            foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn })
                 if (parsed.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"{option.Name} does not go with --live (the silo's executor settings decide run-time noise)");
             if (tracePath is not null && (parsed.GetResult(experiment) is { Implicit: false } || singleSeed is not null))
@@ -86,9 +100,17 @@ internal static class ExperimentCommand
             var singleSeed = parsed.GetValue(seed);
             var experimentGiven = parsed.GetResult(experiment) is { Implicit: false };
             var csv = parsed.GetValue(format) == "csv";
-            var options = new SimulationOptions(parsed.GetValue(noise), singleSeed ?? 1, parsed.GetValue(reevaluation));
+            var options = new SimulationOptions(parsed.GetValue(noise), singleSeed ?? 1, parsed.GetValue(reevaluation),
+                [.. (parsed.GetValue(drift) ?? []).Select(WorkerDrift.Parse)], Admission.Parse(parsed.GetValue(admission)!), parsed.GetValue(learn));
+            foreach (var d in options.Drift)
+                if (!bed.Workers.Any(w => w.Name == d.Worker))
+                    throw new ArgumentException($"--drift names worker '{d.Worker}', which is not in the testbed; known: {string.Join(", ", bed.Workers.Select(w => w.Name))}");
             RejectArrivalsWithTrace(parsed, tracePath);
             if (!parsed.GetValue(oracle) && parsed.GetResult(oracleSeconds) is { Implicit: false }) throw new ArgumentException("--oracle-seconds goes with --oracle");
+            // The oracle runs every job, each for its profiled time times its noise factor: drifting workers and
+            // rejected arrivals are outside its model.
+            if (parsed.GetValue(oracle) && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept))
+                throw new ArgumentException("--oracle goes with neither --drift nor --admission other than accept");
             var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds)) : null;
 
             if (tracePath is not null || singleSeed is not null)
@@ -135,6 +157,8 @@ internal static class ExperimentCommand
             io.Error.WriteLine(oracle.Summary);
         }
         if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
+        if (options.Admission != AdmissionMode.Accept)
+            foreach (var (policy, outcomes) in runs) io.Error.WriteLine($"{policy}: admitted {outcomes.Count} of {jobs.Count} jobs");
         var rows = runs.Select(r => (r.Policy, RunMetrics.From(r.Outcomes))).ToList();
         if (csv) ResultFiles.WriteRunMetrics(io.Out, rows);
         else ResultTables.WriteRunMetrics(io.Tables, rows);
@@ -161,6 +185,10 @@ internal static class ExperimentCommand
         else RunAll(() => { });
         if (oracle is not null) io.Error.WriteLine(oracle.Summary);
 
+        if (options.Admission != AdmissionMode.Accept)
+            foreach (var (experiment, summaries) in results)
+                foreach (var summary in summaries)
+                    io.Error.WriteLine($"{experiment.Name} {summary.Policy}: admitted {summary.Runs.Average(r => r.Jobs):0.0} jobs per trace on average");
         if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count()));
         if (csv) ResultFiles.WriteSummaries(io.Out, results);
         else foreach (var (experiment, summaries) in results) ResultTables.WriteSummaries(io.Tables, experiment, summaries, seeds);

@@ -18,6 +18,13 @@ internal static class SubmitCommand
         var qos = new Option<double?>("--qos") { Description = "QoS deadline in (model) seconds after submission (> 0)" };
         var id = new Option<string?>("--id") { Description = "Job id (default: job-<guid>); never all digits. The same id and spec again returns the existing job" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the job finishes and print its outcome" };
+        var admission = new Option<string?>("--admission")
+        {
+            Description = "accept, reject or best-effort for this job (default: the pool's SynergAI:Admission); under reject a job the "
+                + "forecast says will miss its deadline is refused with the tightest deadline on offer, and nothing is stored",
+        };
+        admission.AcceptOnlyFromAmong("accept", "reject", "best-effort");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Submit nothing: print the pool's quote for the job (as 'synergai quote')" };
         var trace = new Option<string?>("--trace") { Description = "Submit every job of this trace file (job,arrival_s,engine,queries,qos_s) at its arrival time" };
         var timeScale = new Option<double?>("--time-scale") { Description = "With --trace: real seconds per trace second (default: the pool's time scale)" }
             .Must(x => x is { } v && double.IsFinite(v) && v >= 0, "must be a finite number ≥ 0");
@@ -25,7 +32,7 @@ internal static class SubmitCommand
 
         var command = new Command("submit", "Submit a job (prints its id) or a whole trace (prints the ids as it goes)")
         {
-            engine, queries, qos, id, wait, trace, timeScale, idPrefix,
+            engine, queries, qos, id, wait, trace, timeScale, idPrefix, dryRun, admission,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -36,6 +43,8 @@ internal static class SubmitCommand
             {
                 if (single.Count > 0) throw new ArgumentException($"--trace submits a file; drop {string.Join(", ", single)}");
                 if (parsed.GetValue(wait)) throw new ArgumentException("--wait waits for one job; use 'synergai status' to follow a trace");
+                if (parsed.GetValue(dryRun)) throw new ArgumentException("--dry-run quotes one job; drop --trace");
+                if (parsed.GetValue(admission) is not null) throw new ArgumentException("--admission goes with one job; a trace follows the pool's SynergAI:Admission");
                 return cluster.RunAsync(parsed, io, cancel, (client, token) =>
                     SubmitTraceAsync(io, client, cluster.PoolOf(parsed), tracePath, parsed.GetValue(timeScale), parsed.GetValue(idPrefix)!, token));
             }
@@ -43,11 +52,18 @@ internal static class SubmitCommand
                 throw new ArgumentException("--time-scale and --id-prefix go with --trace FILE");
             var missing = new Option[] { engine, queries, qos }.Where(o => parsed.GetResult(o) is null or { Implicit: true }).Select(o => o.Name).ToList();
             if (missing.Count > 0) throw new ArgumentException($"missing {string.Join(", ", missing)} (or give --trace FILE)");
-            var spec = new JobSpec(parsed.GetValue(engine)!, parsed.GetValue(queries)!.Value, parsed.GetValue(qos)!.Value);
+            var spec = new JobSpec(parsed.GetValue(engine)!, parsed.GetValue(queries)!.Value, parsed.GetValue(qos)!.Value, parsed.GetValue(admission));
             if (spec.Problem() is { } problem) throw new ArgumentException(problem);
             var jobId = parsed.GetValue(id) ?? SynergAiClient.NewJobId();
             if (SynergAiClient.JobIdProblem(jobId) is { } idProblem) throw new ArgumentException(idProblem);
 
+            if (parsed.GetValue(dryRun) && parsed.GetValue(wait)) throw new ArgumentException("--dry-run submits nothing to wait for; drop --wait");
+            if (parsed.GetValue(dryRun))
+                return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
+                {
+                    QuoteCommand.Write(io, "table", await client.QuoteAsync(spec, cluster.PoolOf(parsed), token));
+                    return 0;
+                });
             return cluster.RunAsync(parsed, io, cancel, async (client, token) =>
             {
                 var status = await client.SubmitAsync(spec, jobId, cluster.PoolOf(parsed), token);

@@ -1,3 +1,4 @@
+using SynergAI.Scheduling;
 using System.Globalization;
 using CsvHelper;
 using SynergAI.Scheduling.Experiments;
@@ -11,7 +12,7 @@ internal static class ResultFiles
     public static readonly string[] RunColumns =
         ["policy", "jobs", "violations", "wait_mean_s", "e2e_mean_s", "e2e_p99_s", "e2e_max_s", "excess_mean_violating_s", "excess_mean_all_s"];
 
-    public static readonly string[] JobColumns = ["policy", "job", "worker", "config", "submitted_s", "started_s", "completed_s", "violated"];
+    public static readonly string[] JobColumns = ["policy", "job", "worker", "config", "submitted_s", "started_s", "completed_s", "violated", "waited_for"];
 
     public static void WriteRunMetrics(TextWriter output, IEnumerable<(string Policy, RunMetrics Metrics)> rows)
     {
@@ -42,6 +43,7 @@ internal static class ResultFiles
                 csv.WriteField(Seconds(o.StartedSeconds));
                 csv.WriteField(Seconds(o.CompletedSeconds));
                 csv.WriteField(o.Violated ? "true" : "false");
+                csv.WriteField(o.WaitedFor is { } code ? WaitReasons.Name(code) : "");
                 csv.NextRecord();
             }
     }

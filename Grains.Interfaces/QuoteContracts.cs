@@ -1,0 +1,27 @@
+namespace SynergAI.Grains;
+
+/// <summary>What submitting <see cref="Spec"/> to <see cref="Pool"/> now would bring, by the pool's forecast (its own
+/// policy run forward on its queue and workers). Seconds are model seconds from <see cref="QuotedAt"/>; nothing was
+/// stored. <see cref="Worker"/> is null when no worker of the pool can run the engine.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.JobQuote")]
+public sealed record JobQuote(
+    [property: Id(0)] string Pool,
+    [property: Id(1)] JobSpec Spec,
+    [property: Id(2)] string? Worker,
+    [property: Id(3)] string? Config,
+    [property: Id(4)] double? StartsInSeconds,
+    [property: Id(5)] double? FinishesInSeconds,
+    [property: Id(6)] bool? MeetsDeadline,
+    /// <summary>The tightest deadline (QoS seconds) the forecast says would be met if submitted now; null: none.</summary>
+    [property: Id(7)] double? TightestQosSeconds,
+    [property: Id(8)] DateTimeOffset QuotedAt,
+    [property: Id(9)] double TimeScale,
+    /// <summary>Jobs waiting in the pool when quoted.</summary>
+    [property: Id(10)] int Queued,
+    /// <summary><c>None</c>, or a wait-reason code such as <c>NoWorkerForEngine</c>, with its words.</summary>
+    [property: Id(11)] string Code,
+    [property: Id(12)] string Reason)
+{
+    public DateTimeOffset? StartAt => StartsInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
+    public DateTimeOffset? FinishAt => FinishesInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
+}

@@ -1,0 +1,43 @@
+namespace SynergAI.Scheduling.Forecast;
+
+/// <summary>What happens to a job the forecast says cannot meet its deadline: <c>accept</c> it anyway (the default),
+/// <c>reject</c> it at submission with the reason and the tightest deadline that would be met (nothing is stored), or
+/// <c>best-effort</c>: accept it, flagged.</summary>
+public enum AdmissionMode
+{
+    Accept = 0,
+    Reject = 1,
+    BestEffort = 2,
+}
+
+/// <summary>The admission rule, in one place for the simulator and the pool.</summary>
+public static class Admission
+{
+    public static readonly IReadOnlyList<string> Names = ["accept", "reject", "best-effort"];
+
+    public static AdmissionMode Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "accept" => AdmissionMode.Accept,
+        "reject" => AdmissionMode.Reject,
+        "best-effort" => AdmissionMode.BestEffort,
+        _ => throw new ArgumentException($"unknown admission mode '{name}'; use one of {string.Join(", ", Names)}"),
+    };
+
+    public static string Name(AdmissionMode mode) => Names[(int)mode];
+
+    /// <summary>Whether a job whose forecast is <paramref name="forecast"/> is admitted under <paramref name="mode"/>:
+    /// under <c>reject</c>, only when the forecast places it and says it meets its deadline.</summary>
+    public static bool Admits(AdmissionMode mode, JobForecast forecast) => mode != AdmissionMode.Reject || forecast.MeetsDeadline == true;
+
+    /// <summary>The one-line refusal: the predicted end against the deadline, and the tightest deadline on offer.</summary>
+    public static string Refusal(JobForecast forecast, double? tightestQosSeconds) =>
+        Refusal(forecast.EndToEndSeconds, forecast.Job.QosSeconds, forecast.WaitReason, tightestQosSeconds);
+
+    /// <param name="endToEndSeconds">The predicted time from submission to the end (null: it cannot be placed, for
+    /// <paramref name="reason"/>).</param>
+    public static string Refusal(double? endToEndSeconds, double qosSeconds, string reason, double? tightestQosSeconds) =>
+        (endToEndSeconds is { } e2e
+            ? FormattableString.Invariant($"refused by admission control: the forecast finishes it {e2e:0.0} s after submission, past its {qosSeconds:0.###} s deadline")
+            : $"refused by admission control: {reason}")
+        + (tightestQosSeconds is { } t ? FormattableString.Invariant($"; the tightest deadline that would be met now is {Math.Ceiling(t * 10) / 10:0.0} s") : "; no deadline can be promised now");
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.DependencyInjection;
+using SynergAI.Grains;
+
+namespace SynergAI.Grains.Tests;
+
+/// <summary>The pool's quote: the forecast for a job not submitted, from the live queue and workers; nothing stored.</summary>
+[Collection(ControlPlaneCollection.Name)]
+public class QuoteTests(ControlPlaneCluster fixture)
+{
+    IClusterClient Client => fixture.Client;
+
+    [Fact]
+    public async Task A_quote_predicts_the_start_after_the_running_job_and_changes_nothing_in_the_pool()
+    {
+        const string pool = "quote-pool";
+        var workers = await fixture.Pool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        var queued = $"{pool}-queued";
+        try
+        {
+            var running = await Client.StartBlocker(blocker, pool);
+            await Client.Job(queued).Submit(new JobSpec(TestSupport.Engine, 100, 1e9), pool);
+            await Client.WaitForPool(pool, p => p.Queue.Count == 1 && p.Queue[0].WaitCode == "AllWorkersBusy", "the queued job evaluated");
+            var before = await Client.Coordinator(pool).GetStatus();
+            var jobsBefore = await Client.Coordinator(pool).ListJobs();
+
+            var spec = new JobSpec(TestSupport.Engine, 200, 1e8);
+            var quote = await Client.Coordinator(pool).Quote(spec);
+
+            // One worker: the candidate (urgency 1e8 − T_est) goes before the queued job (1e9 − T_est) when the blocker
+            // ends, T_est(1,000,000 queries) after it started; it then runs T_est(200).
+            var blockerEnds = TestSupport.OptimalSeconds(TestSupport.Engine, "x86", 1_000_000)
+                - (quote.QuotedAt - running.StartedAt!.Value).TotalSeconds / 0.01;
+            Assert.Equal(workers[0], quote.Worker);
+            Assert.InRange(quote.StartsInSeconds!.Value, blockerEnds - 200, blockerEnds + 200); // model seconds; dispatch takes a few ms real
+            Assert.Equal(TestSupport.OptimalSeconds(TestSupport.Engine, "x86", 200), quote.FinishesInSeconds!.Value - quote.StartsInSeconds.Value, 6);
+            Assert.True(quote.MeetsDeadline);
+            Assert.InRange(quote.TightestQosSeconds!.Value, quote.FinishesInSeconds.Value - 0.5, quote.FinishesInSeconds.Value + 0.5);
+            Assert.Equal(1, quote.Queued);
+
+            var after = await Client.Coordinator(pool).GetStatus();
+            Assert.Equal(before.Queue.Select(q => q.Job), after.Queue.Select(q => q.Job));
+            Assert.Equal(before.Running, after.Running);
+            Assert.Equal(jobsBefore.Order(), (await Client.Coordinator(pool).ListJobs()).Order());
+        }
+        finally
+        {
+            await Client.CancelQuietly([blocker, queued]);
+        }
+    }
+
+    [Fact]
+    public async Task A_quote_for_an_engine_no_worker_runs_says_so_and_a_bad_spec_is_refused()
+    {
+        const string pool = "quote-engine";
+        await fixture.Pool(pool, pool, ["x86"]);
+        await Client.Quiet(pool);
+        var quote = await Client.Coordinator(pool).Quote(new JobSpec("no-such-engine", 10, 10));
+        Assert.Null(quote.Worker);
+        Assert.Equal("NoWorkerForEngine", quote.Code);
+        Assert.Null(quote.TightestQosSeconds);
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.Coordinator(pool).Quote(new JobSpec(TestSupport.Engine, 0, 10)));
+    }
+}
+
+/// <summary>Admission control at submission: a job the forecast says will miss is refused, and leaves no trace.</summary>
+[Collection(ControlPlaneCollection.Name)]
+public class AdmissionTests(ControlPlaneCluster fixture)
+{
+    IClusterClient Client => fixture.Client;
+
+    [Fact]
+    public async Task Under_reject_a_job_that_would_miss_is_refused_with_the_tightest_deadline_and_nothing_is_stored()
+    {
+        const string pool = "admission-pool";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        var refused = $"{pool}-refused";
+        var admitted = $"{pool}-admitted";
+        try
+        {
+            await Client.StartBlocker(blocker, pool); // the only worker is busy for ~60,000 model seconds
+            var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+                Client.Job(refused).Submit(new JobSpec(TestSupport.Engine, 100, 1_000, Admission: "reject"), pool));
+            Assert.Contains("refused by admission control", error.Message);
+            Assert.Contains("tightest deadline that would be met now is", error.Message);
+
+            Assert.Null(await Client.Job(refused).GetStatus());
+            Assert.DoesNotContain(refused, await Client.Coordinator(pool).ListJobs());
+            foreach (var silo in fixture.Cluster.Silos)
+                Assert.DoesNotContain(await silo.ServiceProvider.GetRequiredService<IJobHistory>().UnfinishedAsync(pool), r => r.Job == refused);
+
+            // A deadline the forecast can meet is admitted as usual.
+            var status = await Client.Job(admitted).Submit(new JobSpec(TestSupport.Engine, 100, 1e8, Admission: "reject"), pool);
+            Assert.Equal(JobState.Queued, status.State);
+        }
+        finally
+        {
+            await Client.CancelQuietly([blocker, admitted]);
+        }
+    }
+
+    [Fact]
+    public async Task A_pool_setting_of_an_unknown_admission_mode_is_refused()
+    {
+        const string pool = "admission-settings";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Client.Coordinator(pool).Configure(new PoolSettings("synergai", 0.01, TimeSpan.FromSeconds(1), Admission: "maybe")));
+        Assert.Contains("accept, reject, best-effort", error.Message);
+        await Client.Quiet(pool);
+    }
+}
