@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynergAI.Grains.Coordination;
+using SynergAI.Grains.Telemetry;
 using SynergAI.Scheduling.Forecast;
 
 namespace SynergAI.Grains;
@@ -55,10 +56,12 @@ public sealed class JobGrain(
         catch
         {
             record.State = new JobRecord(); // rejected: nothing stored
+            SynergAiMetrics.JobRejected(pool, spec.Engine);
             throw;
         }
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
         await Writer.WriteAsync();
+        SynergAiMetrics.JobSubmitted(pool, spec.Engine);
         return Status();
     }
 
@@ -70,6 +73,7 @@ public sealed class JobGrain(
         if (mode != AdmissionMode.Reject) return;
         var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
         if (quote.MeetsDeadline == true) return;
+        SynergAiMetrics.JobRejected(pool, spec.Engine);
         throw new ArgumentException($"job '{Id}' {Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds)}");
     }
 
@@ -99,6 +103,7 @@ public sealed class JobGrain(
         Job.CompletedAt = time.GetUtcNow();
         Job.Reason = "cancelled by a client";
         await Writer.WriteAsync();
+        SynergAiMetrics.JobFinished(Status());
 
         // A job being dispatched right now is declined by OnDispatched; one already on a worker is stopped there.
         var removed = was is JobState.Submitted or JobState.Queued && await (await pools.ShardOfAsync(Job.Pool, Id)).Remove(Id);
@@ -126,6 +131,7 @@ public sealed class JobGrain(
         if (!IsCurrent(attempt) || Job.State != JobState.Dispatched) return;
         Job.State = JobState.Running;
         Job.StartedAt = at;
+        SynergAiMetrics.AttemptStarted(Job.Pool, at - Job.SubmittedAt);
         await Writer.WriteAsync();
     }
 
@@ -136,6 +142,7 @@ public sealed class JobGrain(
         {
             Job.State = JobState.Completed;
             Job.CompletedAt = at;
+            SynergAiMetrics.JobFinished(Status());
             await Writer.WriteAsync();
             return;
         }
@@ -148,6 +155,7 @@ public sealed class JobGrain(
         }
         Job.State = JobState.Queued;
         Job.Reason = $"attempt {attempt} failed ({error}); queued again";
+        SynergAiMetrics.AttemptRequeued(Job.Pool, Job.Spec!.Engine);
         await Writer.WriteAsync();
         try
         {
@@ -166,6 +174,7 @@ public sealed class JobGrain(
         Job.State = JobState.Failed;
         Job.CompletedAt = at;
         Job.Reason = reason;
+        SynergAiMetrics.JobFinished(Status());
         await Writer.WriteAsync();
         log.LogInformation("job {Job} failed: {Reason}", Id, reason);
     }

@@ -5,6 +5,7 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Persistence;
+using SynergAI.Grains.Telemetry;
 using SynergAI.Scheduling.Pool;
 using SynergAI.Scheduling.Policies;
 
@@ -118,6 +119,7 @@ public sealed class PoolShardGrain(
         foreach (var (_, attempt) in placements) _offered[attempt.Entry.Id] = attempt;
         _offeredAt = time.GetUtcNow();
         _poked = false;
+        SynergAiMetrics.QueueObserved(_pool, _index, _book.QueuedCount + _offered.Count, _book.Queue.Count == 0 ? null : _book.Queue.Min(e => e.SubmittedAt));
         return new ShardProposal([.. placements.Select(p => QueueEntryRecord.From(p.Attempt.Entry))], _book.QueuedCount + _offered.Count,
             estimating, deciding);
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using SynergAI.Grains.Coordination;
+using SynergAI.Grains.Telemetry;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Grains;
@@ -306,6 +307,7 @@ public sealed class QueueCoordinatorGrain(
         {
             await Task.Yield(); // let the calls already waiting in the activation's queue join this round
             _roundWaiting = false;
+            using var timed = SynergAiMetrics.TimeRound(Pool);
             await RoundAsync(reestimate: false);
             _roundFailed = false;
         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Execution;
+using SynergAI.Grains.Telemetry;
 using SynergAI.Scheduling;
 
 namespace SynergAI.Grains;
@@ -68,6 +69,7 @@ public sealed class WorkerNodeGrain(
         Node.Pool = pool;
         Node.Profile = [.. profile];
         Node.LastFreeAt ??= time.GetUtcNow();
+        SynergAiMetrics.WorkerIs(Name, pool, busy: Node.Running is not null);
         await record.WriteStateAsync();
         _dictionary = dictionary;
         await GrainFactory.GetGrain<IPoolDispatchGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0), ProfileKey(spec, profile));
@@ -87,6 +89,7 @@ public sealed class WorkerNodeGrain(
             return running.Job == dispatch.Job && running.Attempt == dispatch.Attempt ? StartResult.Started : StartResult.Busy;
 
         Node.Running = dispatch;
+        SynergAiMetrics.WorkerIs(Name, Node.Pool, busy: true);
         await record.WriteStateAsync();
         var job = GrainFactory.GetGrain<IJobLifecycleGrain>(dispatch.Job);
         try
@@ -154,6 +157,7 @@ public sealed class WorkerNodeGrain(
     async Task EndAttempt(Dispatch running, bool succeeded, string? error)
     {
         var endedAt = time.GetUtcNow();
+        if (succeeded) SynergAiMetrics.AttemptSucceeded(Name, running, endedAt);
         await GrainCalls.UntilDeliveredAsync(async () =>
             await GrainFactory.GetGrain<IJobLifecycleGrain>(running.Job).OnAttemptEnded(running.Attempt, succeeded, endedAt, error));
         await BecomeFree();
@@ -163,6 +167,7 @@ public sealed class WorkerNodeGrain(
 
     async Task BecomeFree()
     {
+        SynergAiMetrics.WorkerFreed(Name, Node.Pool, Node.Running, time.GetUtcNow());
         Node.Running = null;
         Node.LastFreeAt = time.GetUtcNow();
         _lastHeartbeat = null;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SynergAI.Silo;
+using SynergAI.Silo.Operating;
 
 // With no settings: one silo on localhost (silo port 11111, gateway 30000), in-memory storage, the reference testbed.
 // With ConnectionStrings:Postgres: the schema is created or upgraded first, then PostgreSQL clustering, storage and reminders.
@@ -10,8 +11,9 @@ try
     var builder = WebApplication.CreateBuilder(args);
     AddSettingsFile(builder.Configuration);
     builder.AddSynergAiSilo();
+    builder.AddSynergAiOperating();
     var app = builder.Build();
-    app.MapSynergAiHealth();
+    app.MapSynergAiOperating();
     await app.RunAsync();
     return 0;
 }

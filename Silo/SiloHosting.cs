@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 using SynergAI.Grains;
@@ -156,14 +155,6 @@ public static class SiloHosting
         {
             throw new SettingsException([e.InnerException is null ? e.Message : $"{e.Message} ({e.InnerException.Message})"]);
         }
-    }
-
-    /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the silo is up and its testbed registered.</summary>
-    public static WebApplication MapSynergAiHealth(this WebApplication app)
-    {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        return app;
     }
 
     sealed class ReadinessCheck(ControlPlaneReadiness readiness) : IHealthCheck

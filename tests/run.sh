@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 # PostgreSQL server binaries for tests/SynergAI.Persistence.Tests (each test run starts its own throwaway server).
 bash tests/install-postgres.sh || exit 1
+# Debian's chromium for the browser tests of tests/SynergAI.Silo.Tests.
+bash tests/install-chromium.sh || exit 1
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -22,8 +22,12 @@ public static class SynergAiClientServiceCollectionExtensions
         var postgres = options.PostgresConnectionString;
         var gateways = string.IsNullOrWhiteSpace(postgres) ? options.ResolveGateways() : [];
 
+        var tls = string.IsNullOrWhiteSpace(options.TlsCertificatePath) ? default
+            : ClusterTls.Load(options.TlsCertificatePath, options.TlsCertificatePassword, options.TlsAuthorityPath);
+
         services.AddOrleansClient(client =>
         {
+            if (tls.Certificate is not null) client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls.Certificate, tls.Authority));
             if (string.IsNullOrWhiteSpace(postgres)) client.UseStaticClustering([.. gateways]);
             else
             {

@@ -73,6 +73,12 @@ public sealed class SynergAiClientOptions
     /// membership table instead of <see cref="Gateways"/>.</summary>
     public string? PostgresConnectionString { get; set; }
 
+    /// <summary>TLS to the gateways (when the cluster uses it, README "Operating"): the cluster certificate, a PKCS#12
+    /// file with its private key, its password, and optionally the authority's certificate (see <see cref="ClusterTls"/>).</summary>
+    public string? TlsCertificatePath { get; set; }
+    public string? TlsCertificatePassword { get; set; }
+    public string? TlsAuthorityPath { get; set; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("ClusterId must not be empty");

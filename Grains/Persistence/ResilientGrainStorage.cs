@@ -35,6 +35,7 @@ public sealed class ResilientGrainStorage(IGrainStorage inner, ILogger<Resilient
             UseJitter = true,
             OnRetry = args =>
             {
+                Telemetry.SynergAiMetrics.StorageRetried(what);
                 log.LogWarning("{What} unavailable ({Error}); retry {Attempt} in {Delay}",
                     what, args.Outcome.Exception?.GetBaseException().Message, args.AttemptNumber + 1, args.RetryDelay);
                 return default;

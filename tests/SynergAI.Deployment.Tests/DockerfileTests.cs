@@ -60,9 +60,11 @@ public class DockerfileTests
     [Fact]
     public void Project_closure_follows_project_references()
     {
-        // The restore check is only as good as this walk: the silo needs the grains, their interfaces and the core.
+        // The restore check is only as good as this walk: the silo needs the grains, their interfaces and the core, and
+        // the SDK (its web view reads through the same client calls as the CLI).
         Assert.Equal(
-            ["Silo/SynergAI.Silo.csproj", "Grains/SynergAI.Grains.csproj", "Scheduling/SynergAI.Scheduling.csproj", "Grains.Interfaces/SynergAI.Grains.Interfaces.csproj"],
+            ["Silo/SynergAI.Silo.csproj", "Client/SynergAI.Client/SynergAI.Client.csproj", "Scheduling/SynergAI.Scheduling.csproj",
+             "Grains.Interfaces/SynergAI.Grains.Interfaces.csproj", "Grains/SynergAI.Grains.csproj"],
             DockerfileChecks.ProjectClosure("Silo/SynergAI.Silo.csproj"));
     }
 }
