@@ -14,6 +14,7 @@ public static class SynergAiCli
         {
             ExperimentCommand.Create(io),
             TraceCommand.Create(io),
+            OracleCommand.Create(io),
             WithControlPlaneBench(BenchCommand.Create(io), io),
             SubmitCommand.Create(io),
             QuoteCommand.Create(io),
