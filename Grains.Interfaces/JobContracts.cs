@@ -11,7 +11,6 @@ public sealed record JobSpec(
     [property: Id(2)] double QosSeconds,
     [property: Id(3)] string? Admission = null)
 {
-    /// <summary>Why the spec is invalid, or null when it is fine. Engine names are checked by the pool, which knows its workers.</summary>
     /// <summary>The longest engine name, job id or pool name accepted: names end up in keys, labels and table rows.</summary>
     public const int MaxNameLength = 200;
 
@@ -23,6 +22,7 @@ public sealed record JobSpec(
     /// tests use to keep a worker busy; beyond it a value is a typo, and 1e300 would print as a 301-digit number).</summary>
     public const double MaxQosSeconds = 1e9;
 
+    /// <summary>Why the spec is invalid, or null when it is fine. Engine names are checked by the pool, which knows its workers.</summary>
     public string? Problem() =>
         string.IsNullOrWhiteSpace(Engine) ? "engine must not be empty"
         : Engine.Length > MaxNameLength ? $"engine name is {Engine.Length} characters long; at most {MaxNameLength} are allowed"
@@ -73,3 +73,11 @@ public sealed record JobStatus(
     /// <summary>Model seconds from submission to <paramref name="at"/>.</summary>
     public double? ModelSecondsSinceSubmission(DateTimeOffset? at) => at is { } t ? (t - SubmittedAt).TotalSeconds / TimeScale : null;
 }
+
+/// <summary>One change of a job's state or attempt: <see cref="Status"/> just after it, numbered by
+/// <see cref="Sequence"/> (1, 2, … over the job's life, stored with the job). The job grain keeps the changes of its
+/// current activation; a job whose grain moved silo (its silo died) starts again from its stored state.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.JobChange")]
+public sealed record JobChange(
+    [property: Id(0)] int Sequence,
+    [property: Id(1)] JobStatus Status);

@@ -12,13 +12,13 @@ public sealed record JobQuote(
     [property: Id(4)] double? StartsInSeconds,
     [property: Id(5)] double? FinishesInSeconds,
     [property: Id(6)] bool? MeetsDeadline,
-    /// <summary>The tightest deadline (QoS seconds) the forecast says would be met if submitted now; null: none.</summary>
+    // The tightest deadline (QoS seconds) the forecast says would be met if submitted now; null: none.
     [property: Id(7)] double? TightestQosSeconds,
     [property: Id(8)] DateTimeOffset QuotedAt,
     [property: Id(9)] double TimeScale,
-    /// <summary>Jobs waiting in the pool when quoted.</summary>
+    // Jobs waiting in the pool when quoted.
     [property: Id(10)] int Queued,
-    /// <summary><c>None</c>, or a wait-reason code such as <c>NoWorkerForEngine</c>, with its words.</summary>
+    // <c>None</c>, or a wait-reason code such as <c>NoWorkerForEngine</c>, with its words.
     [property: Id(11)] string Code,
     [property: Id(12)] string Reason)
 {

@@ -26,6 +26,16 @@ public enum WorkerCondition
 }
 
 /// <summary>A worker node as its grain knows it.</summary>
+/// <param name="Name">The worker's name (its grain's key).</param>
+/// <param name="Pool">The pool it belongs to; null if it never registered.</param>
+/// <param name="Spec">Its machine as registered; null if it never registered.</param>
+/// <param name="Condition">Unregistered, free or busy.</param>
+/// <param name="RunningJob">The job it runs, if any.</param>
+/// <param name="RunningAttempt">The attempt number of that job it runs.</param>
+/// <param name="RunningConfig">The configuration it runs it in.</param>
+/// <param name="LastFreeAt">When it last became free (UTC).</param>
+/// <param name="LastHeartbeat">The executor's latest heartbeat for the running attempt (UTC).</param>
+/// <param name="Dictionary">The worker's own part of the configuration dictionary: its optimal configuration c* per engine.</param>
 [GenerateSerializer, Immutable, Alias("synergai.WorkerStatus")]
 public sealed record WorkerStatus(
     [property: Id(0)] string Name,
@@ -37,5 +47,4 @@ public sealed record WorkerStatus(
     [property: Id(6)] string? RunningConfig,
     [property: Id(7)] DateTimeOffset? LastFreeAt,
     [property: Id(8)] DateTimeOffset? LastHeartbeat,
-    /// <summary>The worker's own part of the configuration dictionary: its optimal configuration c* per engine.</summary>
     [property: Id(9)] IReadOnlyList<ProfilePoint> Dictionary);

@@ -11,7 +11,7 @@ public static class GrainCalls
     static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException)),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException or SynergAiException)),
             MaxRetryAttempts = 8,
             Delay = TimeSpan.FromMilliseconds(200),
             MaxDelay = TimeSpan.FromSeconds(2),

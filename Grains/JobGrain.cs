@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Utilities;
 using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Telemetry;
 using SynergAI.Scheduling.Forecast;
@@ -28,8 +29,58 @@ public sealed class JobGrain(
         await history.RecordAsync(Status());
     });
     JobRecord Job => record.State;
+    /// <summary>This activation's changes, oldest first, for watchers; and the latest one already pushed to them.</summary>
+    readonly List<JobChange> _changes = [];
+    int _pushed;
+    ObserverManager<IJobObserver>? _watchers;
+    ObserverManager<IJobObserver> Watchers => _watchers ??= new(TimeSpan.FromMinutes(1), log);
+
+    /// <summary>Stores the job and then tells its watchers what changed: never a state that a crash could take back.</summary>
+    async Task SaveAsync()
+    {
+        if (_changes.Count == 0 || _changes[^1].Status.State != Job.State || _changes[^1].Status.Attempts != Job.Attempts)
+            _changes.Add(new JobChange(++Job.Changes, Status()));
+        var stored = Job.Changes;
+        await Writer.WriteAsync();
+        if (_watchers is null) { _pushed = Math.Max(_pushed, stored); return; }
+        // Interleaved transitions push in order: each write's completion pushes what was recorded before it began.
+        foreach (var change in _changes.Where(c => c.Sequence <= stored).ToList())
+        {
+            if (change.Sequence <= _pushed) continue;
+            _pushed = change.Sequence;
+            await _watchers.Notify(w => w.OnChanged(change)); // one-way: completes at once
+        }
+    }
+
+    public Task<IReadOnlyList<JobChange>> Watch(IJobObserver observer, int after)
+    {
+        var changes = ChangesAfter(after);
+        Watchers.Subscribe(observer, observer);
+        return Task.FromResult(changes);
+    }
+
+    public Task Unwatch(IJobObserver observer)
+    {
+        _watchers?.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobChange>> Changes(int after) => Task.FromResult(ChangesAfter(after));
+
+    /// <summary>Changes not yet pushed are stored by a write in flight; a watcher hears of them when it ends.</summary>
+    IReadOnlyList<JobChange> ChangesAfter(int after) => Job.Spec is null
+        ? throw new UnknownJobException(Id)
+        : [.. _changes.Where(c => c.Sequence > after && c.Sequence <= _pushed)];
     string Id => this.GetPrimaryKeyString();
     bool Finished => Job.State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Watchers of this activation start from the stored state (see JobChange).
+        if (Job.Spec is not null) _changes.Add(new JobChange(Job.Changes, Status()));
+        _pushed = Job.Changes;
+        return Task.CompletedTask;
+    }
 
     public async Task<JobStatus> Submit(JobSpec spec, string pool)
     {
@@ -40,8 +91,7 @@ public sealed class JobGrain(
         if (Job.Spec is not null)
         {
             if (Job.Spec == spec && Job.Pool == pool) return await SubmittedAgainAsync();
-            throw new ArgumentException($"job '{Id}' already exists with another spec ({Job.Spec.Engine}, {Job.Spec.Queries} queries, " +
-                                        $"qos {Job.Spec.QosSeconds} s, pool '{Job.Pool}'); submit under another id");
+            throw new JobConflictException(Id, Job.Spec, Job.Pool);
         }
 
         await AdmitAsync(spec, pool);
@@ -60,7 +110,7 @@ public sealed class JobGrain(
             throw;
         }
         if (Job.State == JobState.Submitted) Job.State = JobState.Queued; // unless a callback already moved it on
-        await Writer.WriteAsync();
+        await SaveAsync();
         SynergAiMetrics.JobSubmitted(pool, spec.Engine);
         return Status();
     }
@@ -74,7 +124,7 @@ public sealed class JobGrain(
         var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
         if (quote.MeetsDeadline == true) return;
         SynergAiMetrics.JobRejected(pool, spec.Engine);
-        throw new ArgumentException($"job '{Id}' {Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds)}");
+        throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds));
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have
@@ -88,7 +138,7 @@ public sealed class JobGrain(
             await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts);
             if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
         }
-        await Writer.WriteAsync();
+        await SaveAsync();
         return Status();
     }
 
@@ -96,13 +146,13 @@ public sealed class JobGrain(
 
     public async Task<JobStatus> Cancel()
     {
-        if (Job.Spec is null) throw new ArgumentException($"unknown job '{Id}'");
+        if (Job.Spec is null) throw new UnknownJobException(Id);
         if (Finished) return Status();
         var was = Job.State;
         Job.State = JobState.Cancelled;
         Job.CompletedAt = time.GetUtcNow();
         Job.Reason = "cancelled by a client";
-        await Writer.WriteAsync();
+        await SaveAsync();
         SynergAiMetrics.JobFinished(Status());
 
         // A job being dispatched right now is declined by OnDispatched; one already on a worker is stopped there.
@@ -122,7 +172,7 @@ public sealed class JobGrain(
         Job.DispatchedAt = dispatch.DecidedAt;
         Job.StartedAt = null;
         Job.Reason = dispatch.Reason;
-        await Writer.WriteAsync();
+        await SaveAsync();
         return true;
     }
 
@@ -132,7 +182,7 @@ public sealed class JobGrain(
         Job.State = JobState.Running;
         Job.StartedAt = at;
         SynergAiMetrics.AttemptStarted(Job.Pool, at - Job.SubmittedAt);
-        await Writer.WriteAsync();
+        await SaveAsync();
     }
 
     public async Task OnAttemptEnded(int attempt, bool succeeded, DateTimeOffset at, string? error)
@@ -143,7 +193,7 @@ public sealed class JobGrain(
             Job.State = JobState.Completed;
             Job.CompletedAt = at;
             SynergAiMetrics.JobFinished(Status());
-            await Writer.WriteAsync();
+            await SaveAsync();
             return;
         }
         Job.Failures++;
@@ -156,13 +206,13 @@ public sealed class JobGrain(
         Job.State = JobState.Queued;
         Job.Reason = $"attempt {attempt} failed ({error}); queued again";
         SynergAiMetrics.AttemptRequeued(Job.Pool, Job.Spec!.Engine);
-        await Writer.WriteAsync();
+        await SaveAsync();
         try
         {
             await GrainCalls.UntilDeliveredAsync(async () =>
                 await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or SynergAiException)
         {
             await FailAsync(time.GetUtcNow(), $"attempt {attempt} failed ({error}) and it cannot be queued again: {e.Message}");
         }
@@ -175,7 +225,7 @@ public sealed class JobGrain(
         Job.CompletedAt = at;
         Job.Reason = reason;
         SynergAiMetrics.JobFinished(Status());
-        await Writer.WriteAsync();
+        await SaveAsync();
         log.LogInformation("job {Job} failed: {Reason}", Id, reason);
     }
 

@@ -19,20 +19,48 @@ public interface IJobHistory
     /// <summary>The pool's jobs whose last recorded state is Submitted, Queued, Dispatched or Running, oldest
     /// submission first.</summary>
     Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool);
+
+    /// <summary>The page of the pool's jobs <paramref name="query"/> asks for, oldest submission first;
+    /// <paramref name="timeScale"/> is the pool's, for statuses of jobs the history holds only as rows.</summary>
+    Task<JobPage> QueryAsync(JobQuery query, double timeScale) =>
+        throw new NotSupportedException($"{GetType().Name} cannot list jobs");
 }
 
 /// <summary>The embedded default (in-memory storage, which does not outlive its silo anyway): the unfinished jobs
-/// recorded on this silo, so that a shard deactivated and activated again here rebuilds its queue. Finished jobs are
-/// dropped, so it holds no more than the work in flight.</summary>
+/// recorded on this silo, so that a shard deactivated and activated again here rebuilds its queue, and the latest
+/// <see cref="FinishedKept"/> finished ones, for listings.</summary>
 public sealed class InMemoryJobHistory : IJobHistory
 {
+    /// <summary>How many finished jobs are kept for listings (the oldest finished go first).</summary>
+    public const int FinishedKept = 10_000;
+
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, JobStatus> _unfinished = new(StringComparer.Ordinal);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, JobStatus> _finished = new(StringComparer.Ordinal);
+    readonly System.Collections.Concurrent.ConcurrentQueue<string> _finishedOrder = new();
 
     public Task RecordAsync(JobStatus status)
     {
-        if (status.IsFinished) _unfinished.TryRemove(status.Id, out _);
+        if (status.IsFinished)
+        {
+            _unfinished.TryRemove(status.Id, out _);
+            if (_finished.TryAdd(status.Id, status)) _finishedOrder.Enqueue(status.Id);
+            else _finished[status.Id] = status;
+            while (_finished.Count > FinishedKept && _finishedOrder.TryDequeue(out var oldest)) _finished.TryRemove(oldest, out _);
+        }
         else _unfinished.AddOrUpdate(status.Id, status, (_, known) => known.Attempts > status.Attempts ? known : status);
         return Task.CompletedTask;
+    }
+
+    public Task<JobPage> QueryAsync(JobQuery query, double timeScale)
+    {
+        var after = query.ContinuationToken is { } token ? JobQuery.ParseToken(token) : null;
+        var matching = _unfinished.Values.Concat(_finished.Values)
+            .Where(s => query.Matches(s) && (after is not { } a || JobQuery.IsAfter(s, a)))
+            .OrderBy(s => s.SubmittedAt.UtcTicks).ThenBy(s => s.Id, StringComparer.Ordinal)
+            .Take(query.PageSize + 1).ToList();
+        var more = matching.Count > query.PageSize;
+        var page = matching.Take(query.PageSize).ToList();
+        return Task.FromResult(new JobPage(page, more ? JobQuery.TokenAfter(page[^1]) : null));
     }
 
     public Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) => Task.FromResult<IReadOnlyList<JobHistoryRow>>(
@@ -50,4 +78,7 @@ public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<
 
     public async Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) =>
         await _retry.ExecuteAsync(async token => await PostgresJobHistory.UnfinishedAsync(dataSource, pool, token));
+
+    public async Task<JobPage> QueryAsync(JobQuery query, double timeScale) =>
+        await _retry.ExecuteAsync(async token => await PostgresJobHistory.QueryAsync(dataSource, query, timeScale, token));
 }

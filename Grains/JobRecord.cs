@@ -19,4 +19,6 @@ public sealed class JobRecord
     [Id(11)] public double TimeScale { get; set; } = 1;
     /// <summary>Attempts that failed (executor failure, lost heartbeat, lost with a silo); at the maximum the job fails.</summary>
     [Id(12)] public int Failures { get; set; }
+    /// <summary>Sequence number of the latest change of state or attempt (<see cref="JobChange"/>), for watchers.</summary>
+    [Id(13)] public int Changes { get; set; }
 }

@@ -78,10 +78,9 @@ public sealed class PoolShardGrain(
             Apply(await Dispatcher.GetView()); // a worker may have registered since this shard's latest round
             if (!_book.CanRun(spec.Engine))
             {
-                var engines = _book.Engines.ToList();
-                throw new ArgumentException(engines.Count == 0
-                    ? $"pool '{_pool}' has no workers yet, so nothing can run engine '{spec.Engine}'"
-                    : $"no worker in pool '{_pool}' can run engine '{spec.Engine}'; known engines: {string.Join(", ", engines)}");
+                var engines = _book.Engines.Order(StringComparer.Ordinal).ToList();
+                if (engines.Count == 0) throw new PoolNotReadyException(_pool);
+                throw new UnknownEngineException(spec.Engine, _pool, engines);
             }
         }
         _book.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts));

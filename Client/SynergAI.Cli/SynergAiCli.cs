@@ -18,6 +18,7 @@ public static class SynergAiCli
         {
             ExperimentCommand.Create(io),
             TraceCommand.Create(io),
+            OracleCommand.Create(io),
             WithControlPlaneBench(BenchCommand.Create(io), io),
             SubmitCommand.Create(io),
             QuoteCommand.Create(io),
@@ -59,7 +60,7 @@ public static class SynergAiCli
     /// <summary>Bad input or environment, reported in one line; anything else is a bug and keeps its stack trace.</summary>
     static bool IsUserError(Exception e) =>
         e is InputFileException or ArgumentException or IOException or UnauthorizedAccessException or KeyNotFoundException
-            or ClusterUnreachableException or TimeoutException or OperationCanceledException;
+            or SynergAI.Grains.SynergAiException or TimeoutException or OperationCanceledException;
 
     /// <summary>Adds <c>bench control-plane</c> next to <c>bench simulate</c>.</summary>
     static Command WithControlPlaneBench(Command bench, CliIo io)

@@ -27,6 +27,7 @@ public static class ClusterTls
         }
     }
 
+    /// <summary>Sets <paramref name="options"/> for mutual TLS: this side presents <paramref name="certificate"/> and accepts only peers issued by <paramref name="authority"/>.</summary>
     public static void Configure(TlsOptions options, X509Certificate2 certificate, X509Certificate2 authority)
     {
         options.LocalCertificate = certificate;

@@ -7,8 +7,8 @@ namespace SynergAI.Grains;
 [Alias("synergai.IPoolShardGrain")]
 public interface IPoolShardGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a job (again: idempotent) and answers the pool's settings; <see cref="ArgumentException"/> if no
-    /// worker of the pool can run its engine. <paramref name="attempts"/> is the last attempt number handed out.</summary>
+    /// <summary>Queues a job (again: idempotent) and answers the pool's settings; <see cref="UnknownEngineException"/> if no
+    /// worker of the pool can run its engine (<see cref="PoolNotReadyException"/> if it has none). <paramref name="attempts"/> is the last attempt number handed out.</summary>
     [Alias("Enqueue")] Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt, int attempts);
 
     /// <summary>Removes a queued job; false if it is not queued here (being dispatched, dispatched, or unknown).</summary>

@@ -92,6 +92,42 @@ public static class PostgresJobHistory
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A page of the pool's jobs matching <paramref name="query"/>, oldest submission first (keyset paging on
+    /// submission time and id, which the table's order follows), as statuses in a pool of <paramref name="timeScale"/>.</summary>
+    public static async Task<JobPage> QueryAsync(NpgsqlDataSource dataSource, JobQuery query, double timeScale,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.ContinuationToken is { } t ? JobQuery.ParseToken(t) : null;
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM synergai_job_history
+            WHERE pool = @pool
+              AND (@states::text[] IS NULL OR state = ANY(@states))
+              AND (@engine::text IS NULL OR engine = @engine)
+              AND (@from::timestamptz IS NULL OR submitted_at >= @from)
+              AND (@before::timestamptz IS NULL OR submitted_at < @before)
+              AND (@after_at::timestamptz IS NULL OR (submitted_at, job) > (@after_at, @after_job))
+            ORDER BY submitted_at, job
+            LIMIT @limit
+            """);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string>("pool", query.Pool));
+        p.Add(Nullable("states", NpgsqlDbType.Array | NpgsqlDbType.Text,
+            query.States is { Count: > 0 } states ? states.Select(s => s.ToString()).ToArray() : null));
+        p.Add(Nullable("engine", NpgsqlDbType.Text, query.Engine));
+        p.Add(Nullable("from", NpgsqlDbType.TimestampTz, query.SubmittedFrom?.ToUniversalTime()));
+        p.Add(Nullable("before", NpgsqlDbType.TimestampTz, query.SubmittedBefore?.ToUniversalTime()));
+        p.Add(Nullable("after_at", NpgsqlDbType.TimestampTz, after?.SubmittedAt));
+        p.Add(Nullable("after_job", NpgsqlDbType.Text, after?.Id));
+        p.Add(new NpgsqlParameter<int>("limit", query.PageSize + 1));
+        var rows = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        var page = rows.Take(query.PageSize).Select(r => new JobStatus(r.Job, r.Pool, new JobSpec(r.Engine, r.Queries, r.QosSeconds), r.State,
+            r.Attempts, r.Worker, r.Config, r.SubmittedAt, r.DispatchedAt, r.StartedAt, r.CompletedAt, r.Violated, r.ExcessSeconds, r.Reason,
+            timeScale)).ToList();
+        return new JobPage(page, rows.Count > query.PageSize ? JobQuery.TokenAfter(page[^1]) : null);
+    }
+
     static async Task<List<JobHistoryRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var rows = new List<JobHistoryRow>();

@@ -134,7 +134,8 @@ public static class Simulator
         }
     }
 
-    static Dictionary<string, double> NoiseFactors(IReadOnlyList<Job> trace, SimulationOptions options)
+    /// <summary>Each job's run-time noise factor for these options (1 for every job without noise).</summary>
+    public static Dictionary<string, double> NoiseFactors(IReadOnlyList<Job> trace, SimulationOptions options)
     {
         if (options.Noise < 0 || !double.IsFinite(options.Noise))
             throw new ArgumentOutOfRangeException(nameof(options), $"noise must be a finite number ≥ 0, got {options.Noise}");

@@ -32,9 +32,17 @@ public static class Api
     static async Task<IResult> Guarded<T>(Func<Task<T>> call)
     {
         try { return Results.Ok(await call()); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is SynergAiException or ArgumentException or InvalidOperationException)
         {
-            return Results.BadRequest(new { error = e.Message });
+            // The SDK's typed errors, as HTTP says them.
+            var status = e switch
+            {
+                UnknownJobException => StatusCodes.Status404NotFound,
+                JobConflictException => StatusCodes.Status409Conflict,
+                SynergAiException { IsTransient: true } => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status400BadRequest,
+            };
+            return Results.Json(new { error = e.Message }, statusCode: status);
         }
     }
 }

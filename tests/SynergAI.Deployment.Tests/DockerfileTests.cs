@@ -47,6 +47,16 @@ public class DockerfileTests
     public void Silo_image_exposes_the_silo_gateway_and_HTTP_ports() =>
         Assert.Empty(DockerfileChecks.ExposesSiloPorts(Dockerfile.Load("docker/Dockerfile.silo")));
 
+    [Theory]
+    [InlineData("Silo/SynergAI.Silo.csproj")]
+    [InlineData("Client/SynergAI.Client/SynergAI.Client.csproj")]
+    public void The_solver_stays_out_of_the_silo_and_the_SDK(string project)
+    {
+        // OR-Tools brings native libraries; only the CLI (and its image) carries them.
+        Assert.DoesNotContain("Oracle/SynergAI.Oracle.csproj", DockerfileChecks.ProjectClosure(project));
+        Assert.Contains("Oracle/SynergAI.Oracle.csproj", DockerfileChecks.ProjectClosure("Client/SynergAI.Cli/SynergAI.Cli.csproj"));
+    }
+
     [Fact]
     public void Project_closure_follows_project_references()
     {

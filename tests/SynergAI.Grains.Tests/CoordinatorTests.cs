@@ -206,7 +206,7 @@ public class CoordinatorTests(ControlPlaneCluster fixture)
             if (accepted is null) await Task.Delay(600); // a few ticks: show that it never runs (evidence only)
             var old = await Client.Coordinator(oldPool).GetStatus();
             var status = accepted is null ? await Client.WaitForJob(job, _ => true, "its status") : null;
-            Assert.True(accepted is ArgumentException && !old.Workers.Contains(worker),
+            Assert.True(accepted is PoolNotReadyException && !old.Workers.Contains(worker),
                 $"old pool still lists [{string.Join(", ", old.Workers)}] with engines [{string.Join(", ", old.Engines)}]; " +
                 $"submission {(accepted is null ? "accepted" : $"failed with {accepted.GetType().Name}")}; job: {status}; " +
                 $"queue: [{string.Join(", ", old.Queue)}]");

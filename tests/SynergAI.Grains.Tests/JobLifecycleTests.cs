@@ -186,8 +186,9 @@ public class JobLifecycleTests(ControlPlaneCluster fixture)
     [Fact]
     public async Task Cancelling_an_unknown_job_is_rejected_and_does_not_create_it()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => Client.Job("life-never-submitted").Cancel());
+        var error = await Assert.ThrowsAsync<UnknownJobException>(() => Client.Job("life-never-submitted").Cancel());
         Assert.Contains("unknown job 'life-never-submitted'", error.Message);
+        Assert.Equal("life-never-submitted", error.JobId);
         Assert.Null(await Client.Job("life-never-submitted").GetStatus());
     }
 }

@@ -55,13 +55,18 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
             await Client.StartBlocker(blocker, pool);
             var original = await Client.Job(job).Submit(Short, pool);
 
-            var otherQueries = await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(Short with { Queries = 6 }, pool));
+            var otherQueries = await Assert.ThrowsAsync<JobConflictException>(() => Client.Job(job).Submit(Short with { Queries = 6 }, pool));
             Assert.Contains($"job '{job}' already exists with another spec", otherQueries.Message);
             Assert.Contains("submit under another id", otherQueries.Message);
-            await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(Short with { QosSeconds = 2e6 }, pool));
-            await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(Short with { Engine = TestSupport.SplitEngine }, pool));
+            // The typed error crosses the wire with what a caller needs to decide.
+            Assert.Equal(job, otherQueries.JobId);
+            Assert.Equal(Short, otherQueries.ExistingSpec);
+            Assert.Equal(pool, otherQueries.ExistingPool);
+            Assert.False(otherQueries.IsTransient);
+            await Assert.ThrowsAsync<JobConflictException>(() => Client.Job(job).Submit(Short with { QosSeconds = 2e6 }, pool));
+            await Assert.ThrowsAsync<JobConflictException>(() => Client.Job(job).Submit(Short with { Engine = TestSupport.SplitEngine }, pool));
             // Same spec in another pool is another job too.
-            await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(Short, "sub-conflict-other"));
+            await Assert.ThrowsAsync<JobConflictException>(() => Client.Job(job).Submit(Short, "sub-conflict-other"));
 
             Assert.Equal(original, await Client.Job(job).GetStatus());
             var status = await Client.Coordinator(pool).GetStatus();
@@ -85,13 +90,31 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
     [InlineData("negative-queries", TestSupport.Engine, -3, 100.0, "queries must be greater than 0, got -3")]
     [InlineData("empty-engine", "", 10, 100.0, "engine must not be empty")]
     [InlineData("blank-engine", "   ", 10, 100.0, "engine must not be empty")]
-    [InlineData("unknown-engine", "onnx-yolo-v9", 10, 100.0, "no worker in pool 'sub-bad-unknown-engine' can run engine 'onnx-yolo-v9'; known engines: ")]
     public async Task A_bad_spec_is_rejected_with_a_clear_message_and_changes_nothing(string name, string engine, int queries, double qos, string message)
     {
         var pool = $"sub-bad-{name}";
         var job = $"{pool}-job";
-        var error = await AssertRejectedWithoutChanges(pool, job, new JobSpec(engine, queries, qos));
+        var error = await AssertRejectedWithoutChanges<ArgumentException>(pool, job, new JobSpec(engine, queries, qos));
         Assert.Contains(message, error.Message);
+
+        // Nothing was stored under the id: it is free for a good submission, which runs normally.
+        var accepted = await Client.Job(job).Submit(Short, pool);
+        Assert.Equal(Short, accepted.Spec);
+        Assert.Equal(JobState.Completed, (await Client.WaitFinished(job)).State);
+    }
+
+    [Fact]
+    public async Task An_unknown_engine_is_rejected_with_the_engines_the_pool_knows_and_changes_nothing()
+    {
+        const string pool = "sub-bad-unknown-engine";
+        var job = $"{pool}-job";
+        var error = await AssertRejectedWithoutChanges<UnknownEngineException>(pool, job, new JobSpec("onnx-yolo-v9", 10, 100));
+        Assert.Contains($"no worker in pool '{pool}' can run engine 'onnx-yolo-v9'; known engines: ", error.Message);
+        Assert.Equal("onnx-yolo-v9", error.Engine);
+        Assert.Equal(pool, error.Pool);
+        var engines = (await Client.Coordinator(pool).GetStatus()).Engines;
+        Assert.NotEmpty(error.KnownEngines);
+        Assert.Equal(engines.Order(StringComparer.Ordinal), error.KnownEngines);
 
         // Nothing was stored under the id: it is free for a good submission, which runs normally.
         var accepted = await Client.Job(job).Submit(Short, pool);
@@ -103,7 +126,7 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
     public async Task An_all_digit_id_is_rejected_with_a_clear_message_and_changes_nothing()
     {
         const string pool = "sub-digits";
-        var error = await AssertRejectedWithoutChanges(pool, "20240417", Short);
+        var error = await AssertRejectedWithoutChanges<ArgumentException>(pool, "20240417", Short);
         Assert.Contains("job id '20240417' is all digits", error.Message);
         Assert.Contains("job-20240417", error.Message); // says what to do instead
     }
@@ -113,8 +136,10 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
     {
         const string pool = "sub-no-workers";
         var job = $"{pool}-job";
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(Short, pool));
-        Assert.Contains($"pool '{pool}' has no workers yet", error.Message);
+        var error = await Assert.ThrowsAsync<PoolNotReadyException>(() => Client.Job(job).Submit(Short, pool));
+        Assert.Contains($"pool '{pool}' has no workers (yet)", error.Message);
+        Assert.Equal(pool, error.Pool);
+        Assert.True(error.IsTransient);
         Assert.Null(await Client.Job(job).GetStatus());
         var status = await Client.Coordinator(pool).GetStatus();
         Assert.Empty(status.Queue);
@@ -124,9 +149,9 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
         await Client.Quiet(pool);
     }
 
-    /// <summary>A one-worker pool that has already run a job; the submission must fail with ArgumentException and leave
-    /// the job unknown, the pool's queue, running count and listing, and the worker exactly as they were.</summary>
-    async Task<ArgumentException> AssertRejectedWithoutChanges(string pool, string job, JobSpec spec)
+    /// <summary>A one-worker pool that has already run a job; the submission must fail with <typeparamref name="TError"/>
+    /// and leave the job unknown, the pool's queue, running count and listing, and the worker exactly as they were.</summary>
+    async Task<TError> AssertRejectedWithoutChanges<TError>(string pool, string job, JobSpec spec) where TError : Exception
     {
         var workers = await fixture.Pool(pool, pool, ["x86"]);
         var earlier = $"{pool}-earlier";
@@ -136,7 +161,7 @@ public class JobSubmissionTests(ControlPlaneCluster fixture)
         var listedBefore = await Client.Coordinator(pool).ListJobs();
         var workerBefore = await Client.Worker(workers[0]).GetStatus();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => Client.Job(job).Submit(spec, pool));
+        var error = await Assert.ThrowsAsync<TError>(() => Client.Job(job).Submit(spec, pool));
 
         Assert.Null(await Client.Job(job).GetStatus());
         var after = await Client.Coordinator(pool).GetStatus();

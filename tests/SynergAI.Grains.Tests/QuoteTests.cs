@@ -80,9 +80,11 @@ public class AdmissionTests(ControlPlaneCluster fixture)
         try
         {
             await Client.StartBlocker(blocker, pool); // the only worker is busy for ~60,000 model seconds
-            var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            var error = await Assert.ThrowsAsync<AdmissionRefusedException>(() =>
                 Client.Job(refused).Submit(new JobSpec(TestSupport.Engine, 100, 1_000, Admission: "reject"), pool));
             Assert.Contains("refused by admission control", error.Message);
+            Assert.Equal(refused, error.JobId);
+            Assert.StartsWith("refused by admission control", error.Reason);
             Assert.Contains("tightest deadline that would be met now is", error.Message);
 
             Assert.Null(await Client.Job(refused).GetStatus());

@@ -113,7 +113,7 @@ public static class TestSupport
         foreach (var job in jobs)
         {
             try { await grains.Job(job).Cancel(); }
-            catch (ArgumentException) { }
+            catch (UnknownJobException) { }
         }
     }
 

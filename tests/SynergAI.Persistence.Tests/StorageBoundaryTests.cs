@@ -97,7 +97,7 @@ public sealed class StorageBoundaryTests(SiloProcessFixture fixture, ITestOutput
         {
             Assert.True(a.Error is null ^ b.Error is null, $"{id}: exactly one submission must win (a: {a.Error?.Message ?? "ok"}, b: {b.Error?.Message ?? "ok"})");
             var loser = a.Error ?? b.Error!;
-            Assert.IsType<ArgumentException>(loser);
+            Assert.IsType<JobConflictException>(loser);
             Assert.Contains("already exists with another spec", loser.Message);
             var winner = a.Error is null ? SpecA(i) : SpecB(i);
             Assert.Equal(winner, (await first.GetAsync(id))!.Spec);

@@ -1,18 +1,14 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using Orleans.Runtime;
+using Microsoft.Extensions.Options;
 using SynergAI.Client;
 using SynergAI.Grains;
 
 namespace SynergAI.Cli.Commands;
-
-/// <summary>The cluster could not be reached or stopped answering; the message says where and what to check.</summary>
-internal sealed class ClusterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>A host lifetime that leaves signals to the command line, which turns them into cancellation.</summary>
 internal sealed class CommandLifetime : IHostLifetime
@@ -82,7 +78,6 @@ internal sealed class Cluster
         var connection = parsed.GetValue(Connection);
         if (connection is not null && parsed.GetResult(Gateway) is { Implicit: false })
             throw new ArgumentException("give either --gateway or --connection, not both");
-        var where = connection is null ? string.Join(", ", gateways) : "the gateways listed in PostgreSQL";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -102,6 +97,7 @@ internal sealed class Cluster
         {
             o.Gateways = gateways;
             o.PostgresConnectionString = connection;
+            o.ConnectTimeout = ConnectTimeout; // then the start fails with ClusterUnreachableException
         });
         // Not the console lifetime: it would swallow Ctrl+C/SIGTERM, which must cancel the command instead.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
@@ -121,58 +117,46 @@ internal sealed class Cluster
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         cancellationToken = interrupted.Token;
 
-        // The Orleans client keeps retrying a refused connection for minutes; a command gives up after ConnectTimeout.
-        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        connecting.CancelAfter(ConnectTimeout);
         try
         {
-            await host.StartAsync(connecting.Token);
-        }
-        catch (Exception e) when (IsConnectionFailure(e))
-        {
-            throw Unreachable(where, e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ClusterUnreachableException(
-                $"cannot reach the cluster at {where} — is the silo running? (no connection within {ConnectTimeout.TotalSeconds:0} s)", e);
-        }
-        _grains = host.Services.GetRequiredService<IClusterClient>();
-        try
-        {
-            return await use(host.Services.GetRequiredService<SynergAiClient>(), cancellationToken);
-        }
-        catch (Exception e) when (IsConnectionFailure(e))
-        {
-            throw Unreachable(where, e);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (OptionsValidationException e)
+            {
+                throw new ArgumentException(e.Failures.FirstOrDefault() ?? e.Message, e);
+            }
+            _grains = host.Services.GetRequiredService<IClusterClient>();
+            try
+            {
+                return await use(host.Services.GetRequiredService<SynergAiClient>(), cancellationToken);
+            }
+            finally
+            {
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try { await host.StopAsync(stopping.Token); }
+                catch (Exception) { /* leaving anyway */ }
+            }
         }
         catch (OperationCanceledException e) when (interrupted.IsCancellationRequested)
         {
             throw new OperationCanceledException("interrupted", e);
         }
-        finally
+        catch (SynergAiException e)
         {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await host.StopAsync(stopping.Token); }
-            catch (Exception e) when (e is OperationCanceledException || IsConnectionFailure(e)) { /* leaving anyway */ }
+            io.Error.WriteLine($"error: {e.Message}");
+            return ExitCodeOf(e);
         }
     }
 
-    static ClusterUnreachableException Unreachable(string where, Exception e) =>
-        new($"cannot reach the cluster at {where} — is the silo running? ({Innermost(e).Message.TrimEnd('.')})", e);
-
-    static Exception Innermost(Exception e)
+    /// <summary>The exit code of a refusal or an outage; every other error exits with 1.</summary>
+    public static int ExitCodeOf(SynergAiException e) => e switch
     {
-        while (e is AggregateException { InnerExceptions.Count: 1 } or { InnerException: not null } && e.InnerException is { } inner) e = inner;
-        return e;
-    }
-
-    static bool IsConnectionFailure(Exception e) => e switch
-    {
-        SiloUnavailableException or OrleansMessageRejectionException or SocketException => true,
-        _ when e.GetType().Name == "ConnectionFailedException" => true, // Orleans.Runtime.Messaging, not public API
-        OrleansException o when o.Message.Contains("gateway", StringComparison.OrdinalIgnoreCase) => true,
-        AggregateException a => a.InnerExceptions.Any(IsConnectionFailure),
-        _ => e.InnerException is { } inner && IsConnectionFailure(inner),
+        UnknownJobException or UnknownEngineException => 2,   // not found
+        JobConflictException => 3,                              // the id is taken
+        PoolNotReadyException or AdmissionRefusedException => 4, // refused: try later, or change the job
+        ClusterUnreachableException => 5,                       // no answer
+        _ => 1,
     };
 }

@@ -129,7 +129,7 @@ internal sealed class ControlPlaneBench(CliIo io, SynergAiClient client)
         using (Every(TimeSpan.FromSeconds(5), () => $"  pool {pool}: {Volatile.Read(ref registered):N0} of {workers:N0} workers registered"))
             await Parallel.ForEachAsync(fleet.Workers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancel }, async (w, token) =>
             {
-                await client.RegisterWorkerAsync(SynergAiClient.ToSpec(w), rows[w.Name].Select(SynergAiClient.ToPoint), pool, token);
+                await client.RegisterWorkerAsync(TestbedRegistration.ToSpec(w), rows[w.Name].Select(TestbedRegistration.ToPoint), pool, token);
                 Interlocked.Increment(ref registered);
             });
         Say($"  pool {pool}: {workers:N0} workers registered in {clock.Elapsed.TotalSeconds:0.0} s");

@@ -46,12 +46,16 @@ internal static class ExperimentCommand
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart of violations per policy and experiment, with 95% CIs" };
         var jobsOut = new Option<string?>("--jobs-out") { Description = "Write one CSV row per job and policy (single-trace runs)" };
         var live = new Option<bool>("--live") { Description = "Run the single trace through the real cluster (the pool's simulated executor) instead of the simulator" };
+        var arrivals = Options.Arrivals();
+        var oracle = new Option<bool>("--oracle") { Description = "Add the clairvoyant optimum (CP-SAT) as a row 'oracle' of every table" };
+        var oracleSeconds = OracleCommand.Seconds("--oracle-seconds", "With --oracle: time limit of each trace's solve");
         var timeScale = new Option<double>("--time-scale") { Description = "With --live: real seconds per trace second", DefaultValueFactory = _ => 0.01 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
             experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
+            arrivals, oracle, oracleSeconds,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -65,11 +69,14 @@ internal static class ExperimentCommand
             var bed = Options.LoadTestbed(parsed, testbed);
             var tracePath = parsed.GetValue(trace);
             var singleSeed = parsed.GetValue(seed);
+            foreach (var option in new Option[] { oracle, oracleSeconds })
+                if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with simulator runs, not --live");
             foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn })
                 if (parsed.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"{option.Name} does not go with --live (the silo's executor settings decide run-time noise)");
             if (tracePath is not null && (parsed.GetResult(experiment) is { Implicit: false } || singleSeed is not null))
                 throw new ArgumentException("give either --trace FILE or --experiment X --seed S, not both");
+            RejectArrivalsWithTrace(parsed, tracePath);
             if (tracePath is null && singleSeed is null) throw new ArgumentException("--live runs one trace: add --trace FILE or --experiment X --seed S");
             List<Job> jobs;
             if (tracePath is not null) jobs = TraceFile.Load(tracePath, bed);
@@ -77,7 +84,7 @@ internal static class ExperimentCommand
             {
                 var chosen = Experiment.Parse(parsed.GetValue(experiment)!);
                 if (chosen.Count != 1) throw new ArgumentException("--seed runs one experiment; name it with --experiment");
-                jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value);
+                jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value, arrivals: ArrivalsOf(parsed));
             }
             var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
             var settings = new LiveExperiment.Settings(cluster.PoolOf(parsed), parsed.GetValue(timeScale), parsed.GetValue(reevaluation),
@@ -98,6 +105,13 @@ internal static class ExperimentCommand
             foreach (var d in options.Drift)
                 if (!bed.Workers.Any(w => w.Name == d.Worker))
                     throw new ArgumentException($"--drift names worker '{d.Worker}', which is not in the testbed; known: {string.Join(", ", bed.Workers.Select(w => w.Name))}");
+            RejectArrivalsWithTrace(parsed, tracePath);
+            if (!parsed.GetValue(oracle) && parsed.GetResult(oracleSeconds) is { Implicit: false }) throw new ArgumentException("--oracle-seconds goes with --oracle");
+            // The oracle runs every job, each for its profiled time times its noise factor: drifting workers and
+            // rejected arrivals are outside its model.
+            if (parsed.GetValue(oracle) && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept))
+                throw new ArgumentException("--oracle goes with neither --drift nor --admission other than accept");
+            var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds)) : null;
 
             if (tracePath is not null || singleSeed is not null)
             {
@@ -110,25 +124,39 @@ internal static class ExperimentCommand
                 {
                     var chosen = Experiment.Parse(parsed.GetValue(experiment)!);
                     if (chosen.Count != 1) throw new ArgumentException("--seed runs one experiment; name it with --experiment");
-                    jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value);
+                    jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value, arrivals: ArrivalsOf(parsed));
                 }
-                RunOneTrace(io, bed, jobs, names, options, csv, parsed.GetValue(jobsOut));
+                RunOneTrace(io, bed, jobs, names, options, csv, parsed.GetValue(jobsOut), oracleRow);
                 return 0;
             }
 
             if (parsed.GetValue(jobsOut) is not null) throw new ArgumentException("--jobs-out needs a single trace: add --trace FILE or --seed S");
-            RunSeeds(io, bed, Experiment.Parse(parsed.GetValue(experiment)!), names, parsed.GetValue(seeds), options, csv, parsed.GetValue(plot));
+            RunSeeds(io, bed, Experiment.Parse(parsed.GetValue(experiment)!), names, parsed.GetValue(seeds), options, csv, parsed.GetValue(plot),
+                ArrivalsOf(parsed), oracleRow);
             return 0;
+        }
+
+        ArrivalProcess ArrivalsOf(ParseResult parsed) => ArrivalProcesses.Parse(parsed.GetValue(arrivals)!);
+
+        void RejectArrivalsWithTrace(ParseResult parsed, string? tracePath)
+        {
+            if (tracePath is not null && parsed.GetResult(arrivals) is { Implicit: false })
+                throw new ArgumentException("--arrivals shapes generated traces; a --trace file has its own arrivals");
         }
         return command;
     }
 
     static void RunOneTrace(CliIo io, Testbed testbed, List<Job> jobs, IReadOnlyList<string> policies,
-        SimulationOptions options, bool csv, string? jobsOut)
+        SimulationOptions options, bool csv, string? jobsOut, OracleCommand.Row? oracle)
     {
         if (jobsOut is not null) CliIo.CheckWritable(jobsOut, "--jobs-out");
         var dictionary = new ConfigurationDictionary(testbed);
         var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p), options))).ToList();
+        if (oracle is not null)
+        {
+            runs.Add((oracle.Schedule.Name, oracle.Schedule.Solve(jobs, options)));
+            io.Error.WriteLine(oracle.Summary);
+        }
         if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
         if (options.Admission != AdmissionMode.Accept)
             foreach (var (policy, outcomes) in runs) io.Error.WriteLine($"{policy}: admitted {outcomes.Count} of {jobs.Count} jobs");
@@ -138,27 +166,28 @@ internal static class ExperimentCommand
     }
 
     static void RunSeeds(CliIo io, Testbed testbed, IReadOnlyList<Experiment> experiments, IReadOnlyList<string> policies,
-        int seeds, SimulationOptions options, bool csv, string? plot)
+        int seeds, SimulationOptions options, bool csv, string? plot, ArrivalProcess arrivals, OracleCommand.Row? oracle)
     {
         if (plot is not null) CliIo.CheckWritable(plot, "--plot"); // before the computation, not after it
-        io.Error.WriteLine($"running {experiments.Count} experiment(s) × {policies.Count} policies × {seeds} seeds" +
-                           (options.Noise > 0 ? $", noise {options.Noise}" : ""));
+        io.Error.WriteLine($"running {experiments.Count} experiment(s) × {policies.Count} policies × {seeds} seeds, {arrivals.Name()} arrivals" +
+                           (options.Noise > 0 ? $", noise {options.Noise}" : "") + (oracle is null ? "" : ", and the oracle"));
+        IReadOnlyList<ExperimentRunner.OfflineSchedule> offline = oracle is null ? [] : [oracle.Schedule];
         var results = new List<(Experiment, IReadOnlyList<ExperimentRunner.PolicySummary>)>();
         void RunAll(Action tick)
         {
             foreach (var experiment in experiments)
-                results.Add((experiment, ExperimentRunner.Run(testbed, experiment, policies, seeds, options, tick)));
+                results.Add((experiment, ExperimentRunner.Run(testbed, experiment, policies, seeds, options, tick, arrivals, offline)));
         }
         if (io.Progress is { } console)
             console.Progress().Start(ctx =>
             {
-                var task = ctx.AddTask("simulating", maxValue: experiments.Count * policies.Count * seeds);
+                var task = ctx.AddTask("simulating", maxValue: experiments.Count * (policies.Count + offline.Count) * seeds);
                 RunAll(() => task.Increment(1));
             });
         else
         {
             // No terminal for a progress bar: a line on stderr at every 10% and at least every 5 s, so a long run shows it lives.
-            var total = experiments.Count * policies.Count * seeds;
+            var total = experiments.Count * (policies.Count + offline.Count) * seeds;
             var step = Math.Max(1, total / 10);
             var done = 0;
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -174,6 +203,7 @@ internal static class ExperimentCommand
                 }
             });
         }
+        if (oracle is not null) io.Error.WriteLine(oracle.Summary);
 
         if (options.Admission != AdmissionMode.Accept)
             foreach (var (experiment, summaries) in results)

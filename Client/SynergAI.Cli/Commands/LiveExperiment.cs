@@ -56,8 +56,7 @@ internal static class LiveExperiment
                     submitted.Add(id);
                     ids.Add((await client.SubmitAsync(new JobSpec(job.Engine, job.Queries, job.QosSeconds), id, pool, cancel)).Id);
                 }
-                var poll = TimeSpan.FromMilliseconds(Math.Clamp(settings.TimeScale * 1000, 20, 500));
-                var finals = await Task.WhenAll(ids.Select(id => client.WaitForCompletionAsync(id, poll, cancel)));
+                var finals = await Task.WhenAll(ids.Select(id => client.WaitForCompletionAsync(id, cancel))); // pushed, not polled
                 var outcomes = trace.Select((job, i) => Outcome(job, finals[i])).ToList();
                 var failed = finals.Count(f => f.State != JobState.Completed);
                 var metrics = RunMetrics.From(outcomes);

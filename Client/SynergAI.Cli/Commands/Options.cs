@@ -24,6 +24,17 @@ internal static class Options
         DefaultValueFactory = _ => "all",
     };
 
+    public static Option<string> Arrivals()
+    {
+        var option = new Option<string>("--arrivals")
+        {
+            Description = "Arrival process of generated traces: poisson (the thesis's) or bursty (bursts of 2-6 jobs within 2 s, long gaps, same mean rate)",
+            DefaultValueFactory = _ => "poisson",
+        };
+        option.AcceptOnlyFromAmong([.. Scheduling.Experiments.ArrivalProcesses.Names]);
+        return option;
+    }
+
     public static Scheduling.Testbed LoadTestbed(ParseResult parsed, Option<string?> testbed) =>
         ReferenceTestbed.LoadOr(parsed.GetValue(testbed));
 

@@ -48,6 +48,25 @@ internal static class ResultFiles
             }
     }
 
+    public static readonly string[] ScheduleColumns = ["job", "worker", "config", "start_s", "end_s", "violated"];
+
+    /// <summary>A schedule worked out offline (the oracle's), in job order.</summary>
+    public static void WriteSchedule(string path, IEnumerable<JobOutcome> schedule)
+    {
+        using var file = File.CreateText(path);
+        using var csv = Csv(file, ScheduleColumns);
+        foreach (var o in schedule.OrderBy(o => o.SubmittedSeconds).ThenBy(o => o.Job.Id, StringComparer.Ordinal))
+        {
+            csv.WriteField(o.Job.Id);
+            csv.WriteField(o.Worker);
+            csv.WriteField(o.Config);
+            csv.WriteField(Seconds(o.StartedSeconds));
+            csv.WriteField(Seconds(o.CompletedSeconds));
+            csv.WriteField(o.Violated ? "true" : "false");
+            csv.NextRecord();
+        }
+    }
+
     /// <summary>One row per experiment and policy: each metric's mean over the seeds and its 95% CI half-width.</summary>
     public static void WriteSummaries(TextWriter output, IEnumerable<(Experiment Experiment, IReadOnlyList<ExperimentRunner.PolicySummary> Policies)> results)
     {
@@ -77,5 +96,5 @@ internal static class ResultFiles
         return csv;
     }
 
-    static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    public static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }
