@@ -63,6 +63,7 @@ public sealed class ToolPackageTests(RunningSilo fixture) : IClassFixture<Runnin
             ("experiment", ["experiment", "--experiment", "DL-FL", "--policies", "all", "--seeds", "2", "--format", "csv"]),
             ("trace", ["trace", "--experiment", "DL-FH", "--seed", "7"]),
             ("experiment", ["experiment", "--trace", trace, "--policies", "all", "--format", "csv"]),
+            ("oracle", ["oracle", "--trace", trace, "--seconds", "2"]),
             ("bench simulate", ["bench", "simulate", "--format", "csv", "--jobs", "200", "--workers", "3"]),
             ("submit", ["submit", "--engine", "tf-mobilenet", "--queries", "48", "--qos", "600", "--id", id, "--wait", "--gateway", gateway]),
             ("status", ["status", "--gateway", gateway]),
