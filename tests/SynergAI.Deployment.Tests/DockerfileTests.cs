@@ -63,8 +63,8 @@ public class DockerfileTests
         // The restore check is only as good as this walk: the silo needs the grains, their interfaces and the core, and
         // the SDK (its web view reads through the same client calls as the CLI).
         Assert.Equal(
-            ["Silo/SynergAI.Silo.csproj", "Client/SynergAI.Client/SynergAI.Client.csproj", "Scheduling/SynergAI.Scheduling.csproj",
-             "Grains.Interfaces/SynergAI.Grains.Interfaces.csproj", "Grains/SynergAI.Grains.csproj"],
-            DockerfileChecks.ProjectClosure("Silo/SynergAI.Silo.csproj"));
+            new[] { "Client/SynergAI.Client/SynergAI.Client.csproj", "Grains.Interfaces/SynergAI.Grains.Interfaces.csproj",
+                    "Grains/SynergAI.Grains.csproj", "Scheduling/SynergAI.Scheduling.csproj", "Silo/SynergAI.Silo.csproj" },
+            DockerfileChecks.ProjectClosure("Silo/SynergAI.Silo.csproj").Order(StringComparer.Ordinal));
     }
 }
