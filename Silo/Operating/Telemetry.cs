@@ -23,7 +23,8 @@ public static class Telemetry
                     .AddView(instrument => instrument.Meter.Name == OrleansMeter && PerMessage(instrument.Name) ? MetricStreamConfiguration.Drop : null)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddPrometheusExporter();
+                    // No response cache (the exporter's default is 300 ms): a scrape right after a change shows it.
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (otlp) metrics.AddOtlpExporter();
             });
         return builder;
