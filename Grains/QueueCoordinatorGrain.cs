@@ -179,6 +179,13 @@ public sealed class QueueCoordinatorGrain(
             (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
+    public async Task<QueueForecast> Forecast()
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return await PoolForecaster.ForecastAsync(Pool, View(), queues, time.GetUtcNow(),
+            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+    }
+
     public async Task<IReadOnlyList<string>> ListJobs()
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
