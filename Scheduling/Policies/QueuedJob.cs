@@ -14,6 +14,10 @@ public sealed class QueuedJob
     public QueuedJob(Job job, Estimate[] fastestFirst, Estimate?[] defaults)
     {
         Job = job;
+        QosSeconds = job.QosSeconds;
+        ArrivalSeconds = job.ArrivalSeconds;
+        Fastest = fastestFirst;
+        FastestSeconds = fastestFirst.Length > 0 ? fastestFirst[0].Seconds : double.NaN;
         FastestFirst = fastestFirst;
         Defaults = defaults;
     }
@@ -44,6 +48,12 @@ public sealed class QueuedJob
 
     public Job Job { get; }
     public IReadOnlyList<Estimate> FastestFirst { get; }
+    /// <summary><see cref="FastestFirst"/> as the array it is, for the policies' inner loops.</summary>
+    internal readonly Estimate[] Fastest;
+    /// <summary>The job's deadline and arrival, next to the fields a round reads.</summary>
+    internal readonly double QosSeconds, ArrivalSeconds;
+    /// <summary>The run time on the fastest class (NaN when no class runs the engine).</summary>
+    internal readonly double FastestSeconds;
     public IReadOnlyList<Estimate?> Defaults { get; }
 
     /// <summary>The worker this job is bound to, for policies that bind at arrival (SRR, SLO-MAEL); -1 when unbound.</summary>

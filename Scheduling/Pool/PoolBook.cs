@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Scheduling.Pool;
@@ -130,7 +131,8 @@ public sealed class PoolBook(ISchedulingPolicy policy)
         var placements = Policy.Schedule(Context(now));
         if (placements.Count == 0)
         {
-            foreach (var job in _queue) job.HasWaited = true;
+            foreach (var job in CollectionsMarshal.AsSpan(_queue))
+                if (!job.HasWaited) job.HasWaited = true;
             return placements;
         }
         foreach (var placement in placements)
@@ -141,12 +143,15 @@ public sealed class PoolBook(ISchedulingPolicy policy)
             _free.Taken(worker);
             placement.Job.Placed = true;
         }
-        _queue.RemoveAll(static job =>
+        var queue = CollectionsMarshal.AsSpan(_queue);
+        var kept = 0;
+        foreach (var job in queue)
         {
-            if (job.Placed) return true;
-            job.HasWaited = true; // this round left it waiting
-            return false;
-        });
+            if (job.Placed) continue;
+            if (!job.HasWaited) job.HasWaited = true; // this round left it waiting
+            queue[kept++] = job;
+        }
+        _queue.RemoveRange(kept, _queue.Count - kept);
         foreach (var placement in placements) placement.Job.Placed = false;
         return placements;
     }
