@@ -56,6 +56,10 @@ public sealed class QueuedJob
     internal readonly double FastestSeconds;
     public IReadOnlyList<Estimate?> Defaults { get; }
 
+    /// <summary>Admitted best-effort although its forecast missed its deadline (see <see cref="Forecast.Admission"/>):
+    /// the <see cref="Pool.PoolBook"/> gives it only the workers a round leaves after every job not so flagged.</summary>
+    public bool BestEffort { get; set; }
+
     /// <summary>The worker this job is bound to, for policies that bind at arrival (SRR, SLO-MAEL); -1 when unbound.</summary>
     public int BoundWorker { get; set; } = -1;
 
@@ -93,7 +97,7 @@ public sealed class QueuedJob
 
     /// <summary>The same job with new estimates (a corrected profile), keeping its binding, wait reason and place.</summary>
     public QueuedJob WithEstimates(Estimate[] fastestFirst, Estimate?[] defaults) =>
-        new(Job, fastestFirst, defaults) { BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
+        new(Job, fastestFirst, defaults) { BestEffort = BestEffort, BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
 
 
     /// <summary>Its place in arrival order, handed out by the <see cref="Pool.PoolBook"/> that queues it.</summary>
