@@ -57,7 +57,8 @@ public sealed class QueuedJob
     public IReadOnlyList<Estimate?> Defaults { get; }
 
     /// <summary>Admitted best-effort although its forecast missed its deadline (see <see cref="Forecast.Admission"/>):
-    /// the <see cref="Pool.PoolBook"/> gives it only the workers a round leaves after every job not so flagged.</summary>
+    /// the <see cref="Pool.PoolBook"/> gives it only the workers a round leaves after every job not so flagged. Set it
+    /// before the job joins a book's queue (the book counts its flagged jobs as they come and go).</summary>
     public bool BestEffort { get; set; }
 
     /// <summary>The worker this job is bound to, for policies that bind at arrival (SRR, SLO-MAEL); -1 when unbound.</summary>
