@@ -75,6 +75,20 @@ public class BestEffortAdmissionTests
     }
 
     [Fact]
+    public void The_book_keeps_count_of_its_flagged_jobs_through_undo_copy_and_removal()
+    {
+        var book = Idle();
+        book.Arrive(Flagged(J("b", 0, "e", 100, 1)), 0);
+        var placed = Assert.Single(book.Plan(0)); // alone: the flagged job takes the fastest free worker
+        Assert.Equal(("b", 0, 0), (placed.Job.Job.Id, placed.Worker, book.BestEffortCount));
+        book.Undo(placed.Worker);
+        Assert.Equal(1, book.BestEffortCount);
+        Assert.Equal(1, book.Copy(new SynergAiPolicy()).BestEffortCount);
+        Assert.True(book.Remove(book.Queue[0]));
+        Assert.Equal(0, book.BestEffortCount);
+    }
+
+    [Fact]
     public void The_forecast_plans_flagged_jobs_by_the_same_rule()
     {
         var book = Idle();
