@@ -54,7 +54,8 @@ public interface ISynergAiClient
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<JobStatus> WaitForCompletionAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Every job the pool knows (queued, running and the most recent finished ones), queued first.</summary>
+    /// <summary>Every job of the pool's index, oldest submission first, read a page at a time (<see cref="ListJobsAsync(JobQuery, CancellationToken)"/>):
+    /// on PostgreSQL every job ever submitted to the pool, in memory the unfinished ones and the latest 10,000 finished.</summary>
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<IReadOnlyList<JobStatus>> ListJobsAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
 

@@ -150,10 +150,15 @@ public sealed class SynergAiClient : ISynergAiClient
         CancellationToken cancellationToken = default)
     {
         CheckPool(pool);
-        var coordinator = _grains.GetGrain<IQueueCoordinatorGrain>(pool);
-        var ids = await _policy.Run(coordinator.ListJobs, cancellationToken);
-        var statuses = await ForEachAsync(ids, id => _policy.Run(_grains.GetGrain<IJobGrain>(id).GetStatus, cancellationToken), cancellationToken);
-        return [.. statuses.OfType<JobStatus>()];
+        var jobs = new List<JobStatus>();
+        var query = new JobQuery(pool, PageSize: JobQuery.MaxPageSize);
+        for (var next = query; ;)
+        {
+            var page = await ListJobsAsync(next, cancellationToken);
+            jobs.AddRange(page.Jobs);
+            if (page.ContinuationToken is not { } token) return jobs;
+            next = query with { ContinuationToken = token };
+        }
     }
 
     /// <inheritdoc/>

@@ -55,8 +55,7 @@ public sealed class SynergAiClientOptions
     /// created). Default 250 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How many grain calls <see cref="ISynergAiClient.ListWorkersAsync"/> and
-    /// <see cref="ISynergAiClient.ListJobsAsync(string, CancellationToken)"/> keep in flight at once. Default 64.</summary>
+    /// <summary>How many grain calls <see cref="ISynergAiClient.ListWorkersAsync"/> keeps in flight at once. Default 64.</summary>
     public int ListConcurrency { get; set; } = 64;
 
     /// <summary>The gateways as endpoints, host names resolved (IPv4 first). Throws <see cref="ArgumentException"/>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using SynergAI.Client;
 using SynergAI.Grains;
 
 namespace SynergAI.Cli.Commands;
@@ -47,7 +46,7 @@ internal static class StatusCommand
                     await cluster.RequireKnownPoolAsync(pool, token);
                     var wanted = (parsed.GetValue(states) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         .Select(s => Enum.Parse<JobState>(s, ignoreCase: true)).Distinct().ToList();
-                    var jobs = await ListAsync(client, new JobQuery(pool, States: wanted, PageSize: JobQuery.MaxPageSize), token);
+                    var jobs = (await client.ListJobsAsync(pool, token)).Where(j => wanted.Count == 0 || wanted.Contains(j.State)).ToList();
                     var take = parsed.GetValue(limit) ?? (output == "table" ? DefaultTableLimit : int.MaxValue);
                     var page = jobs.Skip(parsed.GetValue(skip)).Take(take).ToList();
                     var forecast = page.Any(j => j.State == JobState.Queued) ? await client.ForecastAsync(pool, token) : null;
@@ -64,19 +63,6 @@ internal static class StatusCommand
             });
         });
         return command;
-    }
-
-    /// <summary>Every job the query matches, oldest submission first, read a page at a time from the pool's index.</summary>
-    static async Task<List<JobStatus>> ListAsync(ISynergAiClient client, JobQuery query, CancellationToken cancellationToken)
-    {
-        var jobs = new List<JobStatus>();
-        for (var next = query; ;)
-        {
-            var page = await client.ListJobsAsync(next, cancellationToken);
-            jobs.AddRange(page.Jobs);
-            if (page.ContinuationToken is not { } token) return jobs;
-            next = query with { ContinuationToken = token };
-        }
     }
 
     public static Command Cancel(CliIo io)
