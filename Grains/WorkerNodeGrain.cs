@@ -232,7 +232,8 @@ public sealed class WorkerNodeGrain(
         if (republish && Node.Spec is not null && _dictionary is not null && Node.Pool == running.Pool)
         {
             log.LogInformation("worker {Worker} corrects its estimates: {Corrections}", Name,
-                Node.Corrections.Count == 0 ? "none (back to its profile)" : string.Join(", ", Node.Corrections.Select(c => FormattableString.Invariant($"{c.Engine}/{c.Config} ×{c.Factor:0.##}"))));
+                Node.Corrections.Count == 0 ? "none (back to its profile)" : string.Join(", ", Node.Corrections.GroupBy(c => c.Factor).OrderBy(g => g.Key)
+                    .Select(g => FormattableString.Invariant($"×{g.Key:0.##} on {g.Count()} of {Node.Profile.Count} (engine, configuration)"))));
             try
             {
                 await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerRegistered(Name, [.. _dictionary.Engines], _dictionary.DefaultStrength(0), ClassKey());
