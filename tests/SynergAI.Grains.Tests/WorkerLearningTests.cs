@@ -150,7 +150,7 @@ public class WorkerLearningTests
 /// worker the simulated executor drifts (<c>SynergAI:Drift</c>, see <see cref="ControlPlaneCluster.Settings"/>) is
 /// flagged within its first 5 runs, with its estimates and the pool's quotes corrected.</summary>
 [Collection(ControlPlaneCollection.Name)]
-public class WorkerLearningClusterTests(ControlPlaneCluster fixture)
+public class WorkerLearningClusterTests(ControlPlaneCluster fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     IClusterClient Client => fixture.Client;
 
@@ -250,5 +250,7 @@ public class WorkerLearningClusterTests(ControlPlaneCluster fixture)
         var after = await TestSupport.Until(() => Client.Coordinator(pool).Quote(spec),
             q => Math.Abs(q.FinishesInSeconds!.Value - q.StartsInSeconds!.Value - ControlPlaneCluster.DriftFactor * profile) < 1e-6, "a corrected quote", 5);
         Assert.Equal(worker, after.Worker);
+        output.WriteLine(FormattableString.Invariant(
+            $"RESULT live drift: {worker} drifted {ControlPlaneCluster.DriftFactor}x flagged after run {flaggedAt} with factor {status.DriftFactor:0.###}; estimate {own.OptimalSeconds[0]:0.##} s vs profile {profile:0.##} s; quote {after.FinishesInSeconds - after.StartsInSeconds:0.##} s"));
     }
 }
