@@ -36,6 +36,9 @@ public enum WorkerCondition
 /// <param name="LastFreeAt">When it last became free (UTC).</param>
 /// <param name="LastHeartbeat">The executor's latest heartbeat for the running attempt (UTC).</param>
 /// <param name="Dictionary">The worker's own part of the configuration dictionary: its optimal configuration c* per engine.</param>
+/// <param name="DriftFactor">Set when the worker is flagged as drifted: its measured run times left the profile's band
+/// persistently (the median of its latest runs, measured ÷ profile, is outside ±15%); the value is that median. Null
+/// when not flagged.</param>
 [GenerateSerializer, Immutable, Alias("synergai.WorkerStatus")]
 public sealed record WorkerStatus(
     [property: Id(0)] string Name,
@@ -47,4 +50,5 @@ public sealed record WorkerStatus(
     [property: Id(6)] string? RunningConfig,
     [property: Id(7)] DateTimeOffset? LastFreeAt,
     [property: Id(8)] DateTimeOffset? LastHeartbeat,
-    [property: Id(9)] IReadOnlyList<ProfilePoint> Dictionary);
+    [property: Id(9)] IReadOnlyList<ProfilePoint> Dictionary,
+    [property: Id(10)] double? DriftFactor = null);

@@ -47,6 +47,17 @@ public sealed class SynergAiOptions
     /// <summary>Simulated executor: seed of the noise factors.</summary>
     public int NoiseSeed { get; set; } = 1;
 
+    /// <summary>Simulated executor: workers whose real run times leave their profile, as <c>experiment --drift</c>:
+    /// <c>WORKER=FACTOR[@TIME]</c>, several separated by commas or semicolons (e.g. <c>agx=1.5</c> or
+    /// <c>agx=1.5@600,nano=0.8</c>). A run of that worker started at least TIME model seconds (the pool's time scale)
+    /// after this silo started takes FACTOR × its profiled time (before noise). Empty = none.</summary>
+    public string? Drift { get; set; }
+
+    /// <summary>The parsed <see cref="Drift"/> (throws <see cref="ArgumentException"/> on a bad entry).</summary>
+    public IReadOnlyList<SynergAI.Scheduling.Simulation.WorkerDrift> Drifts() =>
+        [.. (Drift ?? "").Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(SynergAI.Scheduling.Simulation.WorkerDrift.Parse)];
+
     /// <summary>Finished jobs a pool remembers for listing (each shard keeps its share).</summary>
     public int RecentJobs { get; set; } = 10_000;
 
@@ -79,6 +90,13 @@ public sealed class SynergAiOptionsValidator : IValidateOptions<SynergAiOptions>
         if (o.MaxAttempts < 1) problems.Add($"SynergAI:MaxAttempts must be at least 1, got {o.MaxAttempts}");
         if (!double.IsFinite(o.Noise) || o.Noise < 0) problems.Add($"SynergAI:Noise must be a finite number ≥ 0, got {o.Noise}");
         if (string.IsNullOrWhiteSpace(o.Pool)) problems.Add("SynergAI:Pool must not be empty");
+        try
+        {
+            var drifts = o.Drifts();
+            if (drifts.GroupBy(d => d.Worker, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                problems.Add($"SynergAI:Drift names worker '{twice.Key}' more than once");
+        }
+        catch (ArgumentException e) { problems.Add($"SynergAI:Drift: {e.Message}"); }
         if (o.AntiEntropyInterval <= TimeSpan.Zero) problems.Add($"SynergAI:AntiEntropyInterval must be positive, got {o.AntiEntropyInterval}");
         if (o.RecentJobs < 0) problems.Add($"SynergAI:RecentJobs must not be negative, got {o.RecentJobs}");
         if (!string.IsNullOrWhiteSpace(o.Testbed))

@@ -7,7 +7,11 @@ public static class EstimateAnswers
 {
     /// <param name="dictionary">A dictionary holding the worker at <paramref name="worker"/>; null for a worker that is
     /// not registered (it can run nothing).</param>
-    public static WorkerEstimates Of(string name, ConfigurationDictionary? dictionary, int worker, EstimateRequest request)
+    /// <param name="correction">What the worker learned from its measured runs: the factor by which its estimate of an
+    /// (engine, configuration) multiplies the profile's <c>T_est</c>; null = none (the profile as it is). The
+    /// configurations stay the profile's c* and default.</param>
+    public static WorkerEstimates Of(string name, ConfigurationDictionary? dictionary, int worker, EstimateRequest request,
+        Func<string, string, double>? correction = null)
     {
         var entries = request.Queries.Length;
         var result = new WorkerEstimates(name, [], new int[entries], new double[entries], new int[entries], new double[entries]);
@@ -30,14 +34,16 @@ public static class EstimateAnswers
         var standard = request.Engines.Select(e => dictionary.HasEngine(e) ? dictionary.Default(dictionary.EngineIndex(e), worker) : null).ToArray();
         var optimalIndex = optimal.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
         var defaultIndex = standard.Select(p => p is null ? -1 : ConfigIndex(p.Config)).ToArray();
+        var optimalFactor = optimal.Select(p => p is null || correction is null ? 1 : correction(p.Engine, p.Config)).ToArray();
+        var defaultFactor = standard.Select(p => p is null || correction is null ? 1 : correction(p.Engine, p.Config)).ToArray();
         for (var j = 0; j < entries; j++)
         {
             var engine = request.EngineOfEntry[j];
             var q = request.Queries[j];
             result.OptimalConfig[j] = optimalIndex[engine];
-            result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) ?? double.NaN;
+            result.OptimalSeconds[j] = optimal[engine]?.EstimateSeconds(q) * optimalFactor[engine] ?? double.NaN;
             result.DefaultConfig[j] = defaultIndex[engine];
-            result.DefaultSeconds[j] = standard[engine]?.EstimateSeconds(q) ?? double.NaN;
+            result.DefaultSeconds[j] = standard[engine]?.EstimateSeconds(q) * defaultFactor[engine] ?? double.NaN;
         }
         return result with { Configs = [.. configs] };
     }

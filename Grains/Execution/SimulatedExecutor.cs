@@ -7,8 +7,13 @@ using Microsoft.Extensions.Options;
 namespace SynergAI.Grains.Execution;
 
 /// <summary>
-/// Pretends to run each attempt: waits <c>(T_pre + q/QPS) × noise × TimeScale</c> real seconds, heartbeating meanwhile,
-/// then reports success. The noise factor is LogNormal(0, Noise), fixed per job id and seed, so reruns repeat.
+/// Pretends to run each attempt: waits <c>(T_pre + q/QPS) × noise × drift × TimeScale</c> real seconds, heartbeating
+/// meanwhile, then reports success with that run time in model seconds (the time the simulated machine measured, not
+/// the host's scheduling delays). <c>T_pre + q/QPS</c> is the profile's own time of the configuration (not the pool's
+/// estimate, which may be corrected by what the worker learned). The noise factor is LogNormal(0, Noise), fixed per
+/// job id and seed, so reruns repeat; the drift factor is <see cref="SynergAiOptions.Drift"/>'s for runs of that worker
+/// started from its time on (model seconds since this executor started, as <c>experiment --drift</c> counts from the
+/// trace's start).
 /// Runs live in the silo's process: when the silo stops they stop first, so that none succeeds unrecorded while the
 /// worker grains are going away (their jobs run again elsewhere).
 /// </summary>
@@ -19,11 +24,17 @@ public sealed class SimulatedExecutor : IJobExecutor
     readonly IOptions<SynergAiOptions> options;
     readonly TimeProvider time;
     readonly ILogger<SimulatedExecutor> log;
+    readonly Dictionary<string, SynergAI.Scheduling.Simulation.WorkerDrift> drifts;
+    readonly DateTimeOffset started;
 
     public SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
         IHostApplicationLifetime? lifetime = null)
     {
         (this.grains, this.options, this.time, this.log) = (grains, options, time, log);
+        drifts = options.Value.Drifts().ToDictionary(d => d.Worker, StringComparer.Ordinal);
+        started = time.GetUtcNow();
+        foreach (var d in drifts.Values)
+            log.LogInformation("simulated executor: runs of worker {Worker} take {Factor}× their profiled time from {From} model s on", d.Worker, d.Factor, d.FromSeconds);
         lifetime?.ApplicationStopping.Register(StopAll);
     }
 
@@ -34,11 +45,12 @@ public sealed class SimulatedExecutor : IJobExecutor
 
     public Task StartAsync(Dispatch dispatch, CancellationToken cancellationToken)
     {
-        var runFor = TimeSpan.FromSeconds(dispatch.EstimateSeconds * NoiseFactor(dispatch.Job) * dispatch.TimeScale);
+        var modelSeconds = (dispatch.ProfileSeconds ?? dispatch.EstimateSeconds) * NoiseFactor(dispatch.Job) * DriftFactor(dispatch);
+        var runFor = TimeSpan.FromSeconds(modelSeconds * dispatch.TimeScale);
         var stop = new CancellationTokenSource();
         if (!_running.TryAdd((dispatch.Job, dispatch.Attempt), stop)) return Task.CompletedTask; // already running: a retried start
         log.LogDebug("run started: {Job} attempt {Attempt} on {Worker} for {Seconds:0.###} s", dispatch.Job, dispatch.Attempt, dispatch.Worker, runFor.TotalSeconds);
-        _ = Task.Run(() => RunAsync(dispatch, runFor, stop.Token), CancellationToken.None);
+        _ = Task.Run(() => RunAsync(dispatch, runFor, modelSeconds, stop.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -57,7 +69,7 @@ public sealed class SimulatedExecutor : IJobExecutor
     public Task<bool> ResumeAsync(Dispatch dispatch, CancellationToken cancellationToken) =>
         Task.FromResult(_running.ContainsKey((dispatch.Job, dispatch.Attempt)));
 
-    async Task RunAsync(Dispatch dispatch, TimeSpan runFor, CancellationToken stop)
+    async Task RunAsync(Dispatch dispatch, TimeSpan runFor, double modelSeconds, CancellationToken stop)
     {
         var worker = grains.GetGrain<IWorkerRuntimeGrain>(dispatch.Worker);
         var end = time.GetUtcNow() + runFor;
@@ -70,7 +82,7 @@ public sealed class SimulatedExecutor : IJobExecutor
             }
             if (!_running.TryRemove((dispatch.Job, dispatch.Attempt), out _)) return; // cancelled meanwhile
             log.LogDebug("run ended: {Job} attempt {Attempt} succeeded", dispatch.Job, dispatch.Attempt);
-            await worker.Report(new ExecutionReport(dispatch.Job, dispatch.Attempt, Succeeded: true, Error: null));
+            await worker.Report(new ExecutionReport(dispatch.Job, dispatch.Attempt, Succeeded: true, Error: null, MeasuredSeconds: modelSeconds));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -82,6 +94,11 @@ public sealed class SimulatedExecutor : IJobExecutor
             log.LogWarning(e, "simulated attempt {Attempt} of {Job} on {Worker} could not report", dispatch.Attempt, dispatch.Job, dispatch.Worker);
         }
     }
+
+    /// <summary>The drift factor of a run of the dispatch's worker started now.</summary>
+    double DriftFactor(Dispatch dispatch) =>
+        drifts.TryGetValue(dispatch.Worker, out var d) && dispatch.TimeScale > 0
+            && (time.GetUtcNow() - started).TotalSeconds / dispatch.TimeScale >= d.FromSeconds ? d.Factor : 1;
 
     double NoiseFactor(string job)
     {

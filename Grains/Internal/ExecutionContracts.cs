@@ -21,7 +21,10 @@ public sealed record WorkerEstimates(
     [property: Id(5)] double[] DefaultSeconds);
 
 /// <summary>The coordinator's decision, sent to the worker and its executor: run attempt <see cref="Attempt"/> of the job
-/// in <see cref="Config"/>. <see cref="TimeScale"/> converts model seconds to real ones.</summary>
+/// in <see cref="Config"/>. <see cref="TimeScale"/> converts model seconds to real ones. <see cref="EstimateSeconds"/>
+/// is the pool's estimate (the profile corrected by what the worker learned); <see cref="ProfileSeconds"/>, set by the
+/// worker when it starts the attempt, is the profile's own <c>T_pre + q/QPS</c> (what the simulated executor runs, before
+/// its noise and drift); null in a dispatch stored before it existed.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.Dispatch")]
 public sealed record Dispatch(
     [property: Id(0)] string Job,
@@ -34,15 +37,19 @@ public sealed record Dispatch(
     [property: Id(7)] double EstimateSeconds,
     [property: Id(8)] double TimeScale,
     [property: Id(9)] DateTimeOffset DecidedAt,
-    [property: Id(10)] string Reason);
+    [property: Id(10)] string Reason,
+    [property: Id(11)] double? ProfileSeconds = null);
 
-/// <summary>What an executor reports when an attempt ends.</summary>
+/// <summary>What an executor reports when an attempt ends. <see cref="MeasuredSeconds"/>: how long the run took, in model
+/// seconds (real seconds ÷ the dispatch's time scale); null when the executor does not measure it. The worker learns
+/// from it (see <c>WorkerLearning</c>).</summary>
 [GenerateSerializer, Immutable, Alias("synergai.ExecutionReport")]
 public sealed record ExecutionReport(
     [property: Id(0)] string Job,
     [property: Id(1)] int Attempt,
     [property: Id(2)] bool Succeeded,
-    [property: Id(3)] string? Error);
+    [property: Id(3)] string? Error,
+    [property: Id(4)] double? MeasuredSeconds = null);
 
 [GenerateSerializer, Alias("synergai.StartResult")]
 public enum StartResult

@@ -32,6 +32,7 @@ public static class SynergAiMetrics
 
     static readonly ConcurrentDictionary<(string Pool, int Shard), (int Length, DateTimeOffset? Oldest)> Queues = new();
     static readonly ConcurrentDictionary<string, (string Pool, bool Busy)> Workers = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, (string Pool, double Factor)> Drifted = new(StringComparer.Ordinal);
 
     static SynergAiMetrics()
     {
@@ -45,8 +46,12 @@ public static class SynergAiMetrics
                 g.Select(q => q.Value.Oldest).Min() is { } oldest ? Math.Max(0, (now - oldest).TotalSeconds) : 0, Pool(g.Key)));
         }, "s", "real seconds the longest-waiting job of a pool's shards on this silo has waited");
         Meter.CreateObservableGauge("synergai.worker.state", () =>
-            Workers.Select(w => new Measurement<long>(1, new("worker", w.Key), new("pool", w.Value.Pool), new("state", w.Value.Busy ? "busy" : "free"))),
-            "{worker}", "1 per worker grain active on this silo, tagged with its state (free or busy)");
+            Workers.Select(w => new Measurement<long>(1, new("worker", w.Key), new("pool", w.Value.Pool), new("state", w.Value.Busy ? "busy" : "free")))
+                .Concat(Drifted.Select(w => new Measurement<long>(1, new("worker", w.Key), new("pool", w.Value.Pool), new("state", "flagged")))),
+            "{worker}", "1 per worker grain active on this silo, tagged with its state (free or busy); plus 1 tagged flagged while it is flagged as drifted");
+        Meter.CreateObservableGauge("synergai.worker.drift", () =>
+            Drifted.Select(w => new Measurement<double>(w.Value.Factor, new("worker", w.Key), new("pool", w.Value.Pool))),
+            null, "measured ÷ profiled run time (median of its latest runs) of each worker on this silo flagged as drifted");
     }
 
     static KeyValuePair<string, object?> Pool(string pool) => new("pool", pool);
@@ -71,6 +76,13 @@ public static class SynergAiMetrics
     public static void QueueObserved(string pool, int shard, int length, DateTimeOffset? oldest) => Queues[(pool, shard)] = (length, oldest);
 
     public static void WorkerIs(string worker, string? pool, bool busy) => Workers[worker] = (pool ?? "", busy);
+
+    /// <summary>A worker's drift flag: its measured factor while flagged, null when not (or no longer) flagged.</summary>
+    public static void WorkerDrift(string worker, string pool, double? factor)
+    {
+        if (factor is { } f) Drifted[worker] = (pool, f);
+        else Drifted.TryRemove(worker, out _);
+    }
 
     /// <summary>A worker lets go of <paramref name="running"/> (if any): its busy time is counted and it shows as free.</summary>
     public static void WorkerFreed(string worker, string? pool, Dispatch? running, DateTimeOffset at)

@@ -16,7 +16,13 @@ public sealed class ControlPlaneCluster : IAsyncLifetime
         ["SynergAI:ReevaluationInterval"] = "00:00:00.010",
         ["SynergAI:HeartbeatInterval"] = "00:00:00.100",
         ["SynergAI:HeartbeatTimeout"] = "00:00:05", // generous: a loaded 2-core machine can pause a second
+        // Only the worker of WorkerLearningClusterTests' drift test: its runs take 1.5× its profile.
+        ["SynergAI:Drift"] = FormattableString.Invariant($"{DriftedWorker}={DriftFactor}"),
     };
+
+    public const string DriftedPool = "lrn-drift";
+    public const string DriftedWorker = DriftedPool + "-x86";
+    public const double DriftFactor = 1.5;
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;

@@ -25,11 +25,14 @@ public sealed partial class TraceRun : IAsyncDisposable
     readonly List<SiloProcess> _silos = [];
     IHost? _client;
 
-    TraceRun(string connectionString, string testbed, ITestOutputHelper output)
+    readonly string[] _siloArgs;
+
+    TraceRun(string connectionString, string testbed, ITestOutputHelper output, string[] siloArgs)
     {
         ConnectionString = connectionString;
         _testbed = testbed;
         _output = output;
+        _siloArgs = siloArgs;
     }
 
     public string ConnectionString { get; }
@@ -39,13 +42,17 @@ public sealed partial class TraceRun : IAsyncDisposable
         get { lock (_silos) return [.. _silos]; }
     }
     public SynergAiClient Client => _client!.Services.GetRequiredService<SynergAiClient>();
+    /// <summary>The SDK client's grains (for what the SDK does not offer, e.g. a pool's quote).</summary>
+    public IGrainFactory Grains => _client!.Services.GetRequiredService<IClusterClient>();
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    /// <summary>A new database, a 12-worker testbed (the reference x86, AGX and NX boards four times each) and
-    /// <paramref name="silos"/> silos, ready, with an SDK client that finds them through the membership table.</summary>
-    public static async Task<TraceRun> StartAsync(PostgresServer server, int silos, ITestOutputHelper output)
+    /// <summary>A new database, a 12-worker testbed (the reference x86, AGX and NX boards four times each, or
+    /// <paramref name="copies"/> times) and <paramref name="silos"/> silos, ready, with an SDK client that finds them
+    /// through the membership table. <paramref name="siloArgs"/>: more settings for every silo started.</summary>
+    public static async Task<TraceRun> StartAsync(PostgresServer server, int silos, ITestOutputHelper output, int copies = 4,
+        params string[] siloArgs)
     {
-        var run = new TraceRun(await server.CreateDatabaseAsync(), WriteTestbed(copies: 4), output);
+        var run = new TraceRun(await server.CreateDatabaseAsync(), WriteTestbed(copies), output, siloArgs);
         await run.StartSilosAsync(silos);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSynergAiClient(o => o.PostgresConnectionString = run.ConnectionString);
@@ -57,8 +64,8 @@ public sealed partial class TraceRun : IAsyncDisposable
     public async Task StartSilosAsync(int count)
     {
         var started = Enumerable.Range(0, count).Select(_ => SiloProcess.Start(ConnectionString,
-            $"--SynergAI:Testbed={_testbed}", $"--SynergAI:TimeScale={TimeScale.ToString(CultureInfo.InvariantCulture)}",
-            "--Logging:LogLevel:SynergAI.Grains.Execution=Debug")).ToList();
+            [$"--SynergAI:Testbed={_testbed}", $"--SynergAI:TimeScale={TimeScale.ToString(CultureInfo.InvariantCulture)}",
+             "--Logging:LogLevel:SynergAI.Grains.Execution=Debug", .. _siloArgs])).ToList();
         lock (_silos) _silos.AddRange(started);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
@@ -319,7 +326,7 @@ public sealed partial class TraceRun : IAsyncDisposable
     [GeneratedRegex(@"^(?<at>\S+?)dbug: \S+\[\d+\] run (?<what>started|ended): (?<job>\S+) attempt (?<attempt>\d+)(?: on (?<worker>\S+))?(?: (?<how>succeeded|cancelled))?")]
     private static partial Regex RunLine();
 
-    static string Reference => Path.Combine(SiloProcessTests.RepositoryRoot(), "Scheduling", "Testbeds", "reference");
+    internal static string Reference => Path.Combine(SiloProcessTests.RepositoryRoot(), "Scheduling", "Testbeds", "reference");
 
     /// <summary>The reference testbed with each worker <paramref name="copies"/> times (x86-1, agx-1, nx-1, x86-2 …).</summary>
     static string WriteTestbed(int copies)

@@ -36,6 +36,30 @@ public sealed class MetricsTests(SharedSilo shared)
         Assert.Matches(new Regex("^(dotnet|process_runtime)_", RegexOptions.Multiline), after);
     }
 
+    /// <summary>A silo of its own whose simulated executor runs every worker 1.5× slower than its profile
+    /// (<c>SynergAI:Drift</c>): a worker with three runs is flagged, and the scrape shows it.</summary>
+    [Fact]
+    public async Task A_drifted_worker_shows_its_factor_and_a_flagged_state()
+    {
+        await using var silo = await SiloHost.StartAsync("--SynergAI:Drift=x86=1.5;agx=1.5;nx=1.5");
+        for (var i = 0; i < 7; i++)
+        {
+            var id = (await silo.Client.SubmitAsync(new JobSpec("tf-mobilenet", Queries: 100, QosSeconds: 600))).Id;
+            Assert.Equal(JobState.Completed, (await silo.Client.WaitForCompletionAsync(id)).State);
+        }
+        var flagged = (await silo.Client.ListWorkersAsync()).Where(w => w.DriftFactor is not null).ToList();
+        Assert.NotEmpty(flagged); // 7 runs on 3 workers: one has 3 at least
+
+        using var http = silo.HttpClient();
+        var scrape = await http.GetStringAsync("metrics");
+        foreach (var worker in flagged)
+        {
+            Assert.Equal(1.5, Sum(scrape, "synergai_worker_drift", $"worker=\"{worker.Name}\""), 6);
+            Assert.Equal(1, Sum(scrape, "synergai_worker_state", $"state=\"flagged\",worker=\"{worker.Name}\""));
+        }
+        Assert.Equal(flagged.Count, Sum(scrape, "synergai_worker_state", "state=\"flagged\""));
+    }
+
     internal async Task<string> ScrapeAsync()
     {
         using var http = Silo.HttpClient();

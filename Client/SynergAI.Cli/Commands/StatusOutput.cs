@@ -260,21 +260,26 @@ internal static class StatusOutput
         ["running_config"] = w.RunningConfig,
         ["last_free_at"] = NullIfEmpty(Time(w.LastFreeAt)),
         ["last_heartbeat"] = NullIfEmpty(Time(w.LastHeartbeat)),
+        ["drifted"] = w.DriftFactor is not null,
+        ["drift_factor"] = w.DriftFactor,
         ["dictionary"] = w.Dictionary.Select(d => new Dictionary<string, object>
         {
             ["engine"] = d.Engine, ["config"] = d.Config, ["qps"] = d.Qps, ["preprocess_s"] = d.PreprocessSeconds,
         }).ToList(),
     };
 
+    /// <summary>The table's drift cell: "flagged 1.52×" when the worker is flagged as drifted, else empty.</summary>
+    static string Drift(WorkerStatus w) => w.DriftFactor is { } f ? $"flagged {Number(f)}×" : "";
+
     static void WriteWorkerTable(IAnsiConsole console, IReadOnlyList<WorkerStatus> workers)
     {
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("worker", "arch").AddColumn(new TableColumn("cpus").RightAligned()).AddColumn(new TableColumn("memory GB").RightAligned())
-            .AddColumns("default config", "condition", "running job", "config", "last heartbeat (UTC)", "c* per engine (QPS)");
+            .AddColumns("default config", "condition", "drift", "running job", "config", "last heartbeat (UTC)", "c* per engine (QPS)");
         foreach (var w in workers)
             table.AddRow(Markup.Escape(w.Name), Markup.Escape(w.Spec?.Arch ?? ""), w.Spec?.Cpus.ToString(CultureInfo.InvariantCulture) ?? "",
                 w.Spec is { } spec ? Number(spec.MemoryGb) : "", Markup.Escape(w.Spec?.DefaultConfig ?? ""),
-                w.Condition.ToString().ToLowerInvariant(), Markup.Escape(w.RunningJob ?? ""), Markup.Escape(w.RunningConfig ?? ""),
+                w.Condition.ToString().ToLowerInvariant(), Drift(w), Markup.Escape(w.RunningJob ?? ""), Markup.Escape(w.RunningConfig ?? ""),
                 w.LastHeartbeat?.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
                 Markup.Escape(string.Join('\n', w.Dictionary.OrderBy(d => d.Engine, StringComparer.Ordinal)
                     .Select(d => $"{d.Engine}: {d.Config} ({Number(d.Qps)})"))));
