@@ -49,13 +49,14 @@ internal static class ExperimentCommand
         var arrivals = Options.Arrivals();
         var oracle = new Option<bool>("--oracle") { Description = "Add the clairvoyant optimum (CP-SAT) as a row 'oracle' of every table" };
         var oracleSeconds = OracleCommand.Seconds("--oracle-seconds", "With --oracle: time limit of each trace's solve");
+        var oracleThreads = OracleCommand.Threads("--oracle-threads");
         var timeScale = new Option<double>("--time-scale") { Description = "With --live: real seconds per trace second", DefaultValueFactory = _ => 0.01 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
             experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
-            arrivals, oracle, oracleSeconds,
+            arrivals, oracle, oracleSeconds, oracleThreads,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -69,7 +70,7 @@ internal static class ExperimentCommand
             var bed = Options.LoadTestbed(parsed, testbed);
             var tracePath = parsed.GetValue(trace);
             var singleSeed = parsed.GetValue(seed);
-            foreach (var option in new Option[] { oracle, oracleSeconds })
+            foreach (var option in new Option[] { oracle, oracleSeconds, oracleThreads })
                 if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with simulator runs, not --live");
             foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn })
                 if (parsed.GetResult(option) is { Implicit: false })
@@ -106,12 +107,13 @@ internal static class ExperimentCommand
                 if (!bed.Workers.Any(w => w.Name == d.Worker))
                     throw new ArgumentException($"--drift names worker '{d.Worker}', which is not in the testbed; known: {string.Join(", ", bed.Workers.Select(w => w.Name))}");
             RejectArrivalsWithTrace(parsed, tracePath);
-            if (!parsed.GetValue(oracle) && parsed.GetResult(oracleSeconds) is { Implicit: false }) throw new ArgumentException("--oracle-seconds goes with --oracle");
+            foreach (var option in new Option[] { oracleSeconds, oracleThreads })
+                if (!parsed.GetValue(oracle) && parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with --oracle");
             // The oracle runs every job, each for its profiled time times its noise factor: drifting workers and
             // rejected arrivals are outside its model.
             if (parsed.GetValue(oracle) && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept))
                 throw new ArgumentException("--oracle goes with neither --drift nor --admission other than accept");
-            var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds)) : null;
+            var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null;
 
             if (tracePath is not null || singleSeed is not null)
             {
@@ -209,7 +211,8 @@ internal static class ExperimentCommand
             foreach (var (experiment, summaries) in results)
                 foreach (var summary in summaries)
                     io.Error.WriteLine($"{experiment.Name} {summary.Policy}: admitted {summary.Runs.Average(r => r.Jobs):0.0} jobs per trace on average");
-        if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count()));
+        if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count(),
+            conditions: $"{arrivals.Name()} arrivals, " + (options.Noise > 0 ? $"noise {options.Noise}" : "no noise")));
         if (csv) ResultFiles.WriteSummaries(io.Out, results);
         else foreach (var (experiment, summaries) in results) ResultTables.WriteSummaries(io.Tables, experiment, summaries, seeds);
     }
