@@ -68,4 +68,12 @@ internal static class OracleCommand
             : $"oracle: {_optimal} of {_solves} solves proven optimal; the others are the best found in {seconds:0.##} s, " +
               $"{_boundGap} violation(s) in all above their proven lower bounds";
     }
+
+    /// <summary>The oracle for <c>experiment --fleet</c>: each generated fleet's trace, clairvoyant of its noise.</summary>
+    public static Func<Testbed, IReadOnlyList<Job>, SimulationOptions, FleetRunner.Bounded> Bounded(double seconds, int threads) =>
+        (fleet, trace, options) =>
+        {
+            var result = ClairvoyantOracle.Solve(fleet, trace, new OracleOptions(seconds, threads), Simulator.NoiseFactors(trace, options));
+            return new FleetRunner.Bounded(result.Violations, result.ViolationsLowerBound, result.Status == OracleStatus.Optimal, result.ExcessSeconds);
+        };
 }
