@@ -52,10 +52,11 @@ public class OracleCommandTests
     {
         var run = CliRun.Of("experiment", "--fleet", "varied", "--experiment", "DL-FH", "--seeds", "2", "--policies", "synergai,slack-aware",
             "--oracle", "--oracle-threads", "1", "--oracle-seconds", "5", "--format", "csv").Succeeded();
-        var blank = Array.IndexOf(run.Lines, "");
+        var lines = run.Out.Split('\n', StringSplitOptions.TrimEntries);
+        var blank = Array.IndexOf(lines, "");
         Assert.Equal("experiment,arrivals,seed,workers,classes,engines,jobs,floor,synergai,slack-aware,oracle,oracle_lower_bound,oracle_status,oracle_excess_s",
-            run.Lines[0]);
-        var fleets = run.Lines[1..blank].Select(l => l.Split(',')).ToList();
+            lines[0]);
+        var fleets = lines[1..blank].Select(l => l.Split(',')).ToList();
         Assert.Equal(["1", "2"], fleets.Select(f => f[2]));
         foreach (var f in fleets)
         {
@@ -64,9 +65,9 @@ public class OracleCommandTests
             Assert.InRange(bound, int.Parse(f[7]), oracle); // floor ≤ bound ≤ value
             Assert.True(int.Parse(f[8]) >= bound && int.Parse(f[9]) >= bound);
         }
-        Assert.StartsWith("policy,experiment,fleets,violations_mean,oracle_mean,lower_bound_mean,ratio_of_sums", run.Lines[blank + 1]);
+        Assert.StartsWith("policy,experiment,fleets,violations_mean,oracle_mean,lower_bound_mean,ratio_of_sums", lines[blank + 1]);
         Assert.Equal(["synergai,DL-FH", "synergai,all", "slack-aware,DL-FH", "slack-aware,all"],
-            run.Lines[(blank + 2)..].Select(l => string.Join(',', l.Split(',')[..2])));
+            lines[(blank + 2)..].Where(l => l.Length > 0).Select(l => string.Join(',', l.Split(',')[..2])));
     }
 
     [Fact]
