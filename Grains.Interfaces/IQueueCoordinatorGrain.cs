@@ -20,6 +20,9 @@ public interface IQueueCoordinatorGrain : IGrainWithStringKey
     /// bad spec.</summary>
     [Alias("Quote")] Task<JobQuote> Quote(JobSpec spec);
 
+    /// <summary>Where and when each waiting job is predicted to run, and why it waits now.</summary>
+    [Alias("Forecast")] Task<QueueForecast> Forecast();
+
     /// <summary>One full re-evaluation: every shard re-estimates its queued jobs and runs a policy round.</summary>
     [Alias("Reevaluate")] Task<ReevaluationTiming> Reevaluate();
 }

@@ -25,3 +25,35 @@ public sealed record JobQuote(
     public DateTimeOffset? StartAt => StartsInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
     public DateTimeOffset? FinishAt => FinishesInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
 }
+
+/// <summary>One waiting job in the pool's forecast: its place in the queue (1: first in arrival order), where and when
+/// it is predicted to run (model seconds from <see cref="QueueForecast.ForecastAt"/>; null when no worker of the pool
+/// can run it), whether it would meet its deadline, and why it waits now (<c>AllAcceptableWorkersBusy</c>, … — the
+/// scheduling core's wait codes, with words).</summary>
+[GenerateSerializer, Immutable, Alias("synergai.WaitingJobForecast")]
+public sealed record WaitingJobForecast(
+    [property: Id(0)] string Job,
+    [property: Id(1)] int Position,
+    [property: Id(2)] string? Worker,
+    [property: Id(3)] string? Config,
+    [property: Id(4)] double? StartsInSeconds,
+    [property: Id(5)] double? FinishesInSeconds,
+    [property: Id(6)] bool? MeetsDeadline,
+    [property: Id(7)] string WaitCode,
+    [property: Id(8)] string WaitReason);
+
+/// <summary>The pool's forecast for every waiting job, by its own policy run forward on its queue and workers as of
+/// <see cref="ForecastAt"/> (no further arrivals, every run as long as its estimate). Nothing was stored.</summary>
+[GenerateSerializer, Immutable, Alias("synergai.QueueForecast")]
+public sealed record QueueForecast(
+    [property: Id(0)] string Pool,
+    [property: Id(1)] DateTimeOffset ForecastAt,
+    [property: Id(2)] double TimeScale,
+    [property: Id(3)] IReadOnlyList<WaitingJobForecast> Jobs)
+{
+    /// <summary>The real time <paramref name="modelSeconds"/> after <see cref="ForecastAt"/>, or null.</summary>
+    public DateTimeOffset? At(double? modelSeconds) => modelSeconds is { } s ? ForecastAt + TimeSpan.FromSeconds(s * TimeScale) : null;
+
+    /// <summary>The forecast of job <paramref name="id"/>, or null when it is not waiting.</summary>
+    public WaitingJobForecast? Of(string id) => Jobs.FirstOrDefault(j => j.Job == id);
+}

@@ -68,32 +68,37 @@ public sealed class QueueCoordinatorGrain(
     }
 
     bool _restoring;
-    bool _restoreInFlight;
-    /// <summary>Attempts whose worker said it freed up while the restore was asking the workers: an answer taken before
-    /// that must not mark the worker busy again (it would stay busy in the pool's books for good).</summary>
-    readonly HashSet<(string Job, int Attempt)> _freedWhileRestoring = [];
+    /// <summary>While the restore asks the workers (null otherwise): attempts whose worker said it freed up meanwhile. An
+    /// answer taken before that must not mark the worker busy again (it would stay busy in the pool's books for good).</summary>
+    HashSet<(string Job, int Attempt)>? _freedWhileRestoring;
 
     /// <summary>What runs is each worker's own record: a new activation asks its members (in its first round). Each
     /// answer counts as it comes; a worker that does not answer in time (its silo may have just died) is counted free
     /// until it frees up or a start finds it busy, so one dead silo holds up no round for long.</summary>
     async Task RestoreRunningAsync()
     {
-        _freedWhileRestoring.Clear();
-        await Task.WhenAll(_book.Members.Select(async w =>
+        var freed = _freedWhileRestoring = [];
+        try
         {
-            try
+            await Task.WhenAll(_book.Members.Select(async w =>
             {
-                var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus().WaitAsync(RestoreLimit);
-                if (status.RunningJob is not { } job || _freedWhileRestoring.Contains((job, status.RunningAttempt))) return;
-                if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
-                else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning("pool {Pool}: worker {Worker} did not say what it runs ({Error}); counted free until it answers", Pool, w, e.Message);
-            }
-        }));
-        _freedWhileRestoring.Clear();
+                try
+                {
+                    var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus().WaitAsync(RestoreLimit);
+                    if (status.RunningJob is not { } job || freed.Contains((job, status.RunningAttempt))) return;
+                    if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
+                    else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning("pool {Pool}: worker {Worker} did not say what it runs ({Error}); counted free until it answers", Pool, w, e.Message);
+                }
+            }));
+        }
+        finally
+        {
+            _freedWhileRestoring = null;
+        }
     }
 
     static readonly TimeSpan RestoreLimit = TimeSpan.FromSeconds(3);
@@ -113,7 +118,7 @@ public sealed class QueueCoordinatorGrain(
 
     public Task WorkerFreed(string worker, string job, int attempt)
     {
-        if (_restoreInFlight) _freedWhileRestoring.Add((job, attempt));
+        _freedWhileRestoring?.Add((job, attempt));
         _book.Forget(job, attempt);
         _book.MarkFree(worker, job, Now);
         RequestRound();
@@ -176,6 +181,13 @@ public sealed class QueueCoordinatorGrain(
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
         return await PoolForecaster.QuoteAsync(Pool, View(), queues, spec, time.GetUtcNow(),
+            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+    }
+
+    public async Task<QueueForecast> Forecast()
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return await PoolForecaster.ForecastAsync(Pool, View(), queues, time.GetUtcNow(),
             (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
@@ -333,9 +345,7 @@ public sealed class QueueCoordinatorGrain(
         if (_restoring)
         {
             _restoring = false;
-            _restoreInFlight = true;
-            try { await RestoreRunningAsync(); }
-            finally { _restoreInFlight = false; }
+            await RestoreRunningAsync();
         }
         var view = View();
         var tick = _tickRound;

@@ -81,7 +81,10 @@ public static class SiloHosting
                 silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort,
                     endpoint.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, endpoint.PrimarySiloPort),
                     endpoint.ServiceId, endpoint.ClusterId);
-                silo.AddMemoryGrainStorage(StorageNames.Grains);
+                // Orleans' binary serializer rather than the default JSON: in-memory state never outlives the process, so
+                // no stored format is at stake, and JSON was the largest single cost of a submission (README "Performance").
+                silo.AddMemoryGrainStorage(StorageNames.Grains, options => options.Configure<Orleans.Serialization.Serializer>(
+                    (o, serializer) => o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer)));
             }
             else
             {

@@ -79,6 +79,20 @@ public interface ISynergAiClient
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<PoolStatus> GetPoolAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
 
+    /// <summary>What submitting <paramref name="spec"/> to <paramref name="pool"/> now would bring — predicted worker,
+    /// configuration, start, finish, whether the deadline is met, and the tightest deadline that would be — by the pool's
+    /// forecast. Nothing is stored.</summary>
+    /// <exception cref="ArgumentException">The spec or pool name is malformed.</exception>
+    /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
+    Task<JobQuote> QuoteAsync(JobSpec spec, string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
+
+    /// <summary>Every waiting job of the pool in arrival order: its position, the predicted worker, configuration, start
+    /// and finish, whether it would meet its deadline, and why it waits now — by the pool's forecast (its own policy run
+    /// forward on its queue and workers, no further arrivals). Nothing is stored.</summary>
+    /// <exception cref="ArgumentException">The pool name is malformed.</exception>
+    /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
+    Task<QueueForecast> ForecastAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
+
     /// <summary>Changes the pool's policy, time scale, re-evaluation interval and shard count, only while it is idle.
     /// Idempotent.</summary>
     /// <exception cref="ArgumentException">The settings are bad.</exception>

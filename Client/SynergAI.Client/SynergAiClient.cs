@@ -199,11 +199,7 @@ public sealed class SynergAiClient : ISynergAiClient
         return await _policy.Run(coordinator.GetStatus, cancellationToken);
     }
 
-    /// <summary>What submitting <paramref name="spec"/> to <paramref name="pool"/> now would bring — predicted worker,
-    /// configuration, start, finish, whether the deadline is met, and the tightest deadline that would be — by the pool's
-    /// forecast. Nothing is stored.</summary>
-    /// <exception cref="ArgumentException">The spec or pool name is malformed.</exception>
-    /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
+    /// <inheritdoc/>
     public async Task<JobQuote> QuoteAsync(JobSpec spec, string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -211,6 +207,14 @@ public sealed class SynergAiClient : ISynergAiClient
         CheckPool(pool);
         var coordinator = _grains.GetGrain<IQueueCoordinatorGrain>(pool);
         return await _policy.Run(() => coordinator.Quote(spec), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<QueueForecast> ForecastAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default)
+    {
+        CheckPool(pool);
+        var coordinator = _grains.GetGrain<IQueueCoordinatorGrain>(pool);
+        return await _policy.Run(coordinator.Forecast, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -19,24 +19,11 @@ public static class PoolForecaster
         DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
         if (spec.Problem() is { } problem) throw new ArgumentException(problem);
-        var book = new PoolQueue(PolicyCatalog.Create(view.Settings.Policy));
-        book.Apply([.. view.Workers.Select(w => new WorkerSnapshot(w.Name, w.Engines, w.Strength, w.ProfileKey, w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))]);
-        var waiting = queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal).ToList();
-        foreach (var (job, submittedAt) in waiting)
-            if (job.Queries > 0 && job.QosSeconds > 0) // views from a shard that predates these fields carry neither
-                book.Enqueue(new PoolQueue.Entry(job.Job, new JobSpec(job.Engine, job.Queries, job.QosSeconds), submittedAt, job.Attempts));
         var candidate = new PoolQueue.Entry(QuoteId, spec, now, 0);
-        book.Enqueue(candidate);
-
-        double ToModel(DateTimeOffset at) => (at - view.Epoch).TotalSeconds / view.Settings.TimeScale;
-        for (var round = 0; round < 3 && book.PendingEstimates() is { } pending; round++)
-        {
-            var answers = pending.Request is { } request ? await Task.WhenAll(pending.Ask.Select(w => estimate(w, request))) : [];
-            book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, view.Now, ToModel);
-        }
+        var (book, waiting) = await CopyAsync(view, queues, candidate, estimate);
 
         if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0)
-            return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
+            return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting,
                 WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine));
         book.Remove(QuoteId);
         var quote = PoolForecast.Quote(book.Book, view.Now,
@@ -44,6 +31,48 @@ public static class PoolForecaster
             view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
         var f = quote.Forecast;
         return new JobQuote(pool, spec, f.Worker, f.Config, f.StartSeconds - view.Now, f.FinishSeconds - view.Now, f.MeetsDeadline,
-            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason);
+            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting, WaitReasons.Name(f.WaitCode), f.WaitReason);
+    }
+
+    /// <summary>Every waiting job's forecast, in arrival order, with the reason its shard's latest round gave.</summary>
+    public static async Task<QueueForecast> ForecastAsync(string pool, PoolView view, IReadOnlyList<ShardQueue> queues,
+        DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
+    {
+        var (book, _) = await CopyAsync(view, queues, null, estimate);
+        var predicted = PoolForecast.Predict(book.Book, view.Now, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale)
+            .ToDictionary(f => f.Job.Id, StringComparer.Ordinal);
+        // Every waiting job, in arrival order; one the copy could not place (no worker runs its engine) has no times.
+        return new QueueForecast(pool, now, view.Settings.TimeScale, [.. Waiting(queues).Select((w, position) =>
+        {
+            var f = predicted.GetValueOrDefault(w.Job.Job);
+            return new WaitingJobForecast(w.Job.Job, position + 1, f?.Worker, f?.Config, f?.StartSeconds - view.Now, f?.FinishSeconds - view.Now,
+                f?.MeetsDeadline, w.Job.WaitCode, w.Job.WaitReason);
+        })]);
+    }
+
+    static List<(QueuedJobView Job, DateTimeOffset SubmittedAt)> Waiting(IReadOnlyList<ShardQueue> queues) =>
+        [.. queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal)];
+
+    /// <summary>A scratch copy of the pool: its workers as the view has them and the shards' waiting jobs in arrival
+    /// order (plus <paramref name="candidate"/>), estimated by the workers as a shard would. Returns the copy and how
+    /// many jobs were waiting.</summary>
+    static async Task<(PoolQueue Book, int Waiting)> CopyAsync(PoolView view, IReadOnlyList<ShardQueue> queues, PoolQueue.Entry? candidate,
+        Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
+    {
+        var book = new PoolQueue(PolicyCatalog.Create(view.Settings.Policy));
+        book.Apply([.. view.Workers.Select(w => new WorkerSnapshot(w.Name, w.Engines, w.Strength, w.ProfileKey, w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))]);
+        var waiting = Waiting(queues);
+        foreach (var (job, submittedAt) in waiting)
+            if (job.Queries > 0 && job.QosSeconds > 0) // views from a shard that predates these fields carry neither
+                book.Enqueue(new PoolQueue.Entry(job.Job, new JobSpec(job.Engine, job.Queries, job.QosSeconds), submittedAt, job.Attempts));
+        if (candidate is not null) book.Enqueue(candidate);
+
+        double ToModel(DateTimeOffset at) => (at - view.Epoch).TotalSeconds / view.Settings.TimeScale;
+        for (var round = 0; round < 3 && book.PendingEstimates() is { } pending; round++)
+        {
+            var answers = pending.Request is { } request ? await Task.WhenAll(pending.Ask.Select(w => estimate(w, request))) : [];
+            book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, view.Now, ToModel);
+        }
+        return (book, waiting.Count);
     }
 }

@@ -8,6 +8,11 @@ public sealed record RunMetrics(
     double EndToEndMin, double EndToEndMean, double EndToEndP99, double EndToEndMax,
     double ExcessMeanViolating, double ExcessMeanAll)
 {
+    /// <summary>Jobs admitted flagged best-effort, and the violations of the jobs that were not flagged (not CSV
+    /// columns: the experiment command prints them under <c>--admission best-effort</c>).</summary>
+    public int Flagged { get; init; }
+    public int ViolationsUnflagged { get; init; }
+
     public static RunMetrics From(IReadOnlyCollection<JobOutcome> outcomes)
     {
         if (outcomes.Count == 0) throw new ArgumentException("no jobs to summarise", nameof(outcomes));
@@ -19,7 +24,11 @@ public sealed record RunMetrics(
             outcomes.Average(o => o.WaitSeconds),
             e2e.Min(), e2e.Average(), TraceGenerator.Quantile(e2e, 0.99), e2e.Max(),
             violating.Length == 0 ? 0 : violating.Average(o => o.ExcessSeconds),
-            outcomes.Average(o => o.ExcessSeconds));
+            outcomes.Average(o => o.ExcessSeconds))
+        {
+            Flagged = outcomes.Count(o => o.BestEffort),
+            ViolationsUnflagged = violating.Count(o => !o.BestEffort),
+        };
     }
 
     /// <summary>The metrics by name, in the order of the CSV columns.</summary>

@@ -29,6 +29,12 @@ public static class Admission
     /// under <c>reject</c>, only when the forecast places it and says it meets its deadline.</summary>
     public static bool Admits(AdmissionMode mode, JobForecast forecast) => mode != AdmissionMode.Reject || forecast.MeetsDeadline == true;
 
+    /// <summary>Whether an admitted job is flagged best-effort (<see cref="Policies.QueuedJob.BestEffort"/>): under
+    /// <c>best-effort</c>, when the forecast does not say it meets its deadline. A flagged job is planned only on the
+    /// workers a round leaves after every unflagged job (<see cref="Pool.PoolBook.Plan"/>), so it never takes a worker
+    /// a job that can still make it was given.</summary>
+    public static bool FlagsBestEffort(AdmissionMode mode, JobForecast forecast) => mode == AdmissionMode.BestEffort && forecast.MeetsDeadline != true;
+
     /// <summary>The one-line refusal: the predicted end against the deadline, and the tightest deadline on offer.</summary>
     public static string Refusal(JobForecast forecast, double? tightestQosSeconds) =>
         Refusal(forecast.EndToEndSeconds, forecast.Job.QosSeconds, forecast.WaitReason, tightestQosSeconds);

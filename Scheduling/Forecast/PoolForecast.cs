@@ -69,7 +69,11 @@ public static class PoolForecast
 
     static (IReadOnlyList<JobForecast> Jobs, JobForecast? Candidate) Run(PoolBook pool, double now, QueuedJob? candidate, double interval)
     {
-        var book = pool.Copy(PolicyCatalog.Create(pool.Policy.Name));
+        var policy = PolicyCatalog.Create(pool.Policy.Name);
+        // The forecast reads placements only (each job's reason is the pool's own, from its latest round): SynergAI's
+        // rounds need not evaluate the jobs they do not reach.
+        if (policy is SynergAiPolicy synergAi) synergAi.RecordsEveryJob = false;
+        var book = pool.Copy(policy);
         var queued = book.Queue.ToList();
         var running = book.Workers.Where(w => !w.IsFree).Select(w => (w.Index, Math.Max(now, w.ExpectedFreeAt))).ToList();
         Job[] arrivals = candidate is null ? [] : [candidate.Job with { ArrivalSeconds = now }];

@@ -14,6 +14,10 @@ public sealed class QueuedJob
     public QueuedJob(Job job, Estimate[] fastestFirst, Estimate?[] defaults)
     {
         Job = job;
+        QosSeconds = job.QosSeconds;
+        ArrivalSeconds = job.ArrivalSeconds;
+        Fastest = fastestFirst;
+        FastestSeconds = fastestFirst.Length > 0 ? fastestFirst[0].Seconds : double.NaN;
         FastestFirst = fastestFirst;
         Defaults = defaults;
     }
@@ -44,7 +48,18 @@ public sealed class QueuedJob
 
     public Job Job { get; }
     public IReadOnlyList<Estimate> FastestFirst { get; }
+    /// <summary><see cref="FastestFirst"/> as the array it is, for the policies' inner loops.</summary>
+    internal readonly Estimate[] Fastest;
+    /// <summary>The job's deadline and arrival, next to the fields a round reads.</summary>
+    internal readonly double QosSeconds, ArrivalSeconds;
+    /// <summary>The run time on the fastest class (NaN when no class runs the engine).</summary>
+    internal readonly double FastestSeconds;
     public IReadOnlyList<Estimate?> Defaults { get; }
+
+    /// <summary>Admitted best-effort although its forecast missed its deadline (see <see cref="Forecast.Admission"/>):
+    /// the <see cref="Pool.PoolBook"/> gives it only the workers a round leaves after every job not so flagged. Set it
+    /// before the job joins a book's queue (the book counts its flagged jobs as they come and go).</summary>
+    public bool BestEffort { get; set; }
 
     /// <summary>The worker this job is bound to, for policies that bind at arrival (SRR, SLO-MAEL); -1 when unbound.</summary>
     public int BoundWorker { get; set; } = -1;
@@ -83,7 +98,7 @@ public sealed class QueuedJob
 
     /// <summary>The same job with new estimates (a corrected profile), keeping its binding, wait reason and place.</summary>
     public QueuedJob WithEstimates(Estimate[] fastestFirst, Estimate?[] defaults) =>
-        new(Job, fastestFirst, defaults) { BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
+        new(Job, fastestFirst, defaults) { BestEffort = BestEffort, BoundWorker = BoundWorker, WaitCode = WaitCode, WaitReason = WaitReason, HasWaited = HasWaited, Order = Order };
 
 
     /// <summary>Its place in arrival order, handed out by the <see cref="Pool.PoolBook"/> that queues it.</summary>

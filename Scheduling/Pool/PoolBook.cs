@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Scheduling.Pool;
@@ -102,6 +103,7 @@ public sealed class PoolBook(ISchedulingPolicy policy)
     {
         job.Order = order ?? _nextOrder;
         _nextOrder = Math.Max(_nextOrder, job.Order + 1);
+        if (job.BestEffort) _bestEffort++;
         if (_queue.Count == 0 || _queue[^1].Order < job.Order) { _queue.Add(job); return; }
         _queue.Insert(Position(job.Order), job);
     }
@@ -118,21 +120,40 @@ public sealed class PoolBook(ISchedulingPolicy policy)
         var at = Position(job.Order);
         if (at >= _queue.Count || _queue[at] != job) return false;
         _queue.RemoveAt(at);
+        if (job.BestEffort) _bestEffort--;
         return true;
     }
 
     /// <summary>Every queued job leaves the queue (the caller queues them again, say with new estimates).</summary>
-    public void ClearQueue() => _queue.Clear();
+    public void ClearQueue()
+    {
+        _queue.Clear();
+        _bestEffort = 0;
+    }
 
-    /// <summary>One planning round: the policy's placements, applied — the jobs leave the queue, their workers are busy.</summary>
+    /// <summary>How many queued jobs are flagged <see cref="QueuedJob.BestEffort"/>.</summary>
+    public int BestEffortCount => _bestEffort;
+    int _bestEffort;
+
+    /// <summary>One planning round: the policy's placements, applied — the jobs leave the queue, their workers are busy.
+    /// <para>Best-effort jobs (<see cref="QueuedJob.BestEffort"/>) never delay a job that is not: while any is queued,
+    /// the policy first plans the other jobs alone, as if the flagged ones were not there; then it plans the flagged
+    /// ones on the workers left free. Without flagged jobs a round is the policy's alone, as before.</para></summary>
     public IReadOnlyList<Placement> Plan(double now)
     {
-        var placements = Policy.Schedule(Context(now));
-        if (placements.Count == 0)
-        {
-            foreach (var job in _queue) job.HasWaited = true;
-            return placements;
-        }
+        if (_bestEffort == 0) return Apply(Policy.Schedule(Context(now)), now);
+        var first = new List<QueuedJob>(_queue.Count - _bestEffort);
+        var flagged = new List<QueuedJob>(_bestEffort);
+        foreach (var job in _queue) (job.BestEffort ? flagged : first).Add(job);
+        var placed = new List<Placement>(Policy.Schedule(new SchedulingContext(now, _workers, first, _free)));
+        Occupy(placed, now);
+        placed.AddRange(Occupy(Policy.Schedule(new SchedulingContext(now, _workers, flagged, _free)), now));
+        return Apply(placed, now, occupied: true);
+    }
+
+    /// <summary>Makes the placements' workers busy (a round's first part, so the next part sees what is left).</summary>
+    IReadOnlyList<Placement> Occupy(IReadOnlyList<Placement> placements, double now)
+    {
         foreach (var placement in placements)
         {
             var worker = _workers[placement.Worker];
@@ -141,12 +162,31 @@ public sealed class PoolBook(ISchedulingPolicy policy)
             _free.Taken(worker);
             placement.Job.Placed = true;
         }
-        _queue.RemoveAll(static job =>
+        return placements;
+    }
+
+    IReadOnlyList<Placement> Apply(IReadOnlyList<Placement> placements, double now, bool occupied = false)
+    {
+        if (placements.Count == 0)
         {
-            if (job.Placed) return true;
-            job.HasWaited = true; // this round left it waiting
-            return false;
-        });
+            foreach (var job in CollectionsMarshal.AsSpan(_queue))
+                if (!job.HasWaited) job.HasWaited = true;
+            return placements;
+        }
+        if (!occupied) Occupy(placements, now);
+        var queue = CollectionsMarshal.AsSpan(_queue);
+        var kept = 0;
+        foreach (var job in queue)
+        {
+            if (job.Placed)
+            {
+                if (job.BestEffort) _bestEffort--;
+                continue;
+            }
+            if (!job.HasWaited) job.HasWaited = true; // this round left it waiting
+            queue[kept++] = job;
+        }
+        _queue.RemoveRange(kept, _queue.Count - kept);
         foreach (var placement in placements) placement.Job.Placed = false;
         return placements;
     }

@@ -26,9 +26,12 @@ public static class Simulator
             book.SetWorker(dictionary.Workers[w], dictionary.ClassOf(w).ToString(CultureInfo.InvariantCulture), dictionary.DefaultStrength(w));
         var drift = WorkerDrift.ByWorker(options.Drift, book);
         var learning = options.Learn ? new Learning(book, dictionary) : null;
-        Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Reject
-            ? (job, now) => Admission.Admits(options.Admission, PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds))
-            : null;
+        Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Accept ? null : (job, now) =>
+        {
+            var forecast = PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds);
+            job.BestEffort = Admission.FlagsBestEffort(options.Admission, forecast);
+            return Admission.Admits(options.Admission, forecast);
+        };
         var outcomes = Advance(book, arrivals, job => learning?.Estimate(job) ?? QueuedJob.Create(job, dictionary), running: [],
             start: double.PositiveInfinity, options.ReevaluationIntervalSeconds,
             (placement, now) => (learning?.Placed(placement) ?? placement.EstimateSeconds) * noise[placement.Job.Job.Id] * WorkerDrift.FactorAt(drift, placement.Worker, now),
@@ -72,7 +75,7 @@ public static class Simulator
                 if (book.Finish(w, at.Time) is not { } run) continue; // busy with something that was not placed here
                 completed?.Invoke(w, run, at.Time);
                 var job = run.Placement.Job;
-                outcomes.Add(new JobOutcome(job.Job, book.Workers[w].Worker.Name, run.Placement.Config, run.Started, at.Time, run.Placement.Reason, job.WaitedFor));
+                outcomes.Add(new JobOutcome(job.Job, book.Workers[w].Worker.Name, run.Placement.Config, run.Started, at.Time, run.Placement.Reason, job.WaitedFor, job.BestEffort));
             }
             while (next < arrivals.Count && arrivals[next].ArrivalSeconds <= now)
             {

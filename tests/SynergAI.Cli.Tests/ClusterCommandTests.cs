@@ -106,11 +106,57 @@ public sealed class ClusterCommandTests(RunningSilo fixture) : IClassFixture<Run
         Assert.All(page.Lines.Skip(1), l => Assert.Equal("completed", l.Split(',')[1]));
         Assert.Equal(all.Lines.Skip(1).Where(l => l.Split(',')[1] == "completed").Skip(1).Take(2).Select(l => l.Split(',')[0]),
             page.Lines.Skip(1).Select(l => l.Split(',')[0]));
-        // The summary counts every job of the pool; csv keeps stdout parsable, so it goes to stderr.
-        Assert.Matches(new Regex($@"^\d+ jobs: .*\b{completed} completed \(\d+ violated\).*; showing 2-3 of {completed} \(--state, --skip, --limit\)$", RegexOptions.Multiline), page.Error);
+        // The summary counts the jobs listed (here: those in the state asked for); csv keeps stdout parsable, so it goes to stderr.
+        Assert.Matches(new Regex($@"^{completed} jobs in state completed: {completed} completed \(\d+ violated\); showing 2-3 of {completed} \(--skip, --limit\)$", RegexOptions.Multiline), page.Error);
+        Assert.Matches(new Regex($@"^\d+ jobs: .*\b{completed} completed \(\d+ violated\)", RegexOptions.Multiline), Cli("status", "--limit", "1").Out);
 
         var table = Cli("status", "--state", "completed", "--limit", "1").Succeeded();
         Assert.Matches(new Regex($@"showing 1-1 of {completed}"), table.Lines[^1]);
+    }
+
+    [Fact]
+    public async Task Status_of_a_waiting_job_says_why_it_waits_and_when_it_is_predicted_to_run()
+    {
+        // Every worker busy for hours of model time, then one more job: it must wait. (Workers are keyed by name, so
+        // another pool of the same testbed would take them from this one; the tests of this class run one at a time.)
+        string[] busy = ["eta-busy-1", "eta-busy-2", "eta-busy-3"];
+        try
+        {
+            foreach (var id in busy) Cli("submit", "--engine", "tf-mobilenet", "--queries", Long, "--qos", "1e9", "--id", id).Succeeded();
+            Cli("submit", "--engine", "tf-mobilenet", "--queries", "10", "--qos", "600", "--id", "eta-waits").Succeeded();
+
+            // Its shard says why it waits after its first round: every worker is busy.
+            System.Text.Json.JsonElement job = default;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                job = System.Text.Json.JsonDocument.Parse(Cli("status", "eta-waits", "--format", "json").Succeeded().Out).RootElement;
+                if (job.GetProperty("wait").ValueKind == System.Text.Json.JsonValueKind.Object
+                    && job.GetProperty("wait").GetProperty("code").GetString() == "AllWorkersBusy") break;
+                await Task.Delay(200);
+            }
+            Assert.Equal("queued", job.GetProperty("state").GetString());
+            var wait = job.GetProperty("wait");
+            Assert.Equal("AllWorkersBusy", wait.GetProperty("code").GetString());
+            Assert.Equal("every worker is busy", job.GetProperty("reason").GetString());
+            Assert.Equal(1, wait.GetProperty("position").GetInt32());
+            // It is predicted to start when the first busy worker frees up: after its submission, on a named worker.
+            var submitted = DateTimeOffset.Parse(job.GetProperty("submitted_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var start = DateTimeOffset.Parse(wait.GetProperty("predicted_start_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var finish = DateTimeOffset.Parse(wait.GetProperty("predicted_finish_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(start > submitted && finish > start, $"{submitted:O} {start:O} {finish:O}");
+            Assert.False(string.IsNullOrEmpty(wait.GetProperty("predicted_worker").GetString()));
+            Assert.False(wait.GetProperty("predicted_meets_deadline").GetBoolean()); // hours of work ahead of a 600 s deadline
+
+            // The list's table has the position and code; the detail view the words.
+            var table = Cli("status", "--state", "queued").Succeeded();
+            Assert.Matches(new Regex(@"eta-waits\s+queued.*#1 AllWorkersBusy"), table.Out);
+            Assert.Contains("every worker is busy", Cli("status", "eta-waits").Succeeded().Out);
+        }
+        finally
+        {
+            foreach (var id in busy.Append("eta-waits")) Cli("cancel", id);
+        }
     }
 
     [Fact]

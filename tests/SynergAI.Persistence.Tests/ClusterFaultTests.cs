@@ -120,7 +120,10 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
             await fixture.Server.StopAsync(cancel.Token);
             var down = DateTimeOffset.UtcNow;
             run.Say("PostgreSQL stopped");
-            await Task.Delay(TimeSpan.FromSeconds(3), cancel.Token);
+            // Readiness says so while the database is away (and liveness does not: the process is fine).
+            var unready = await ReadinessWhileAsync(run.Silos[0], ready: false, TimeSpan.FromSeconds(15), cancel.Token);
+            Assert.Contains("PostgreSQL cannot be reached", unready);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancel.Token);
             await fixture.Server.StartAsync(cancel.Token);
             var outage = DateTimeOffset.UtcNow - down;
             run.Say($"PostgreSQL started again after {outage.TotalSeconds:0.0} s");
@@ -130,6 +133,7 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
 
             var repeated = await run.AssertEveryJobCompletedOnceAsync(trace, statuses, run.Runs());
             Assert.All(run.Silos, s => Assert.False(s.HasExited, $"silo {s.SiloPort} exited during the outage"));
+            await ReadinessWhileAsync(run.Silos[0], ready: true, TimeSpan.FromSeconds(30), cancel.Token);
             var members = await run.MembershipAsync();
             Assert.True(members.All(m => m.Status == 3), $"membership: {string.Join(", ", members)}");
             var retries = run.Silos.Sum(s => s.Lines.Count(l => l.Contains("grain storage unavailable")));
@@ -140,6 +144,22 @@ public sealed class ClusterFaultTests(SiloProcessFixture fixture, ITestOutputHel
         {
             run.DumpSilos();
             throw;
+        }
+    }
+
+    /// <summary>Polls the silo's readiness until it is <paramref name="ready"/>; returns the health detail then.</summary>
+    static async Task<string> ReadinessWhileAsync(SiloProcess silo, bool ready, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}/"), Timeout = TimeSpan.FromSeconds(5) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using (var live = await http.GetAsync("health/live", cancellationToken)) Assert.True(live.IsSuccessStatusCode);
+            using var response = await http.GetAsync("health/ready", cancellationToken);
+            if (response.IsSuccessStatusCode == ready)
+                return await (await http.GetAsync("health", cancellationToken)).Content.ReadAsStringAsync(cancellationToken);
+            Assert.True(clock.Elapsed < limit, $"silo {silo.SiloPort} not {(ready ? "ready" : "unready")} within {limit.TotalSeconds:0} s");
+            await Task.Delay(200, cancellationToken);
         }
     }
 }

@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SynergAI.Client;
 using SynergAI.Grains;
+using SynergAI.Tests;
 
 namespace SynergAI.Silo.Tests;
 
@@ -18,21 +17,10 @@ public sealed class TlsSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Write("synergai-cluster", ClusterCertificate);
-        Write("someone-else", OtherCertificate);
+        TestCertificate.Write("synergai-cluster", ClusterCertificate, Password);
+        TestCertificate.Write("someone-else", OtherCertificate, Password);
         Silo = await SiloHost.StartAsync(o => { o.TlsCertificatePath = ClusterCertificate; o.TlsCertificatePassword = Password; },
             $"--Orleans:Tls:Certificate={ClusterCertificate}", $"--Orleans:Tls:CertificatePassword={Password}");
-    }
-
-    static void Write(string name, string path)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false)); // server and client authentication
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, Password));
     }
 
     public async Task DisposeAsync()

@@ -37,15 +37,36 @@ internal sealed class Cluster
         DefaultValueFactory = _ => SynergAiClientOptions.DefaultPool,
     };
 
+    public Option<string?> TlsCertificate { get; } = new("--tls-certificate")
+    {
+        Description = "The cluster's TLS certificate (a PKCS#12 file with its private key) when its silos require TLS " +
+                      $"(default: ${TlsCertificateVariable})",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TlsCertificateVariable),
+    };
+
+    public Option<string?> TlsAuthority { get; } = new("--tls-authority")
+    {
+        Description = $"The certificate of the authority that issued the cluster's certificates (default: ${TlsAuthorityVariable}; " +
+                      "unset: the cluster certificate itself)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TlsAuthorityVariable),
+    };
+
+    /// <summary>Where the TLS settings come from when not given as options; the password only from here, so that it
+    /// stays out of the shell's history and the process list.</summary>
+    public const string TlsCertificateVariable = "SYNERGAI_TLS_CERTIFICATE", TlsPasswordVariable = "SYNERGAI_TLS_PASSWORD",
+        TlsAuthorityVariable = "SYNERGAI_TLS_AUTHORITY";
+
     /// <summary>How long a command tries to connect before it reports the cluster unreachable.</summary>
     public static TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Adds <c>--gateway</c> and <c>--pool</c> to <paramref name="command"/>.</summary>
+    /// <summary>Adds <c>--gateway</c>, <c>--connection</c>, <c>--pool</c> and the TLS options to <paramref name="command"/>.</summary>
     public Cluster AddTo(Command command)
     {
         command.Options.Add(Gateway);
         command.Options.Add(Connection);
         command.Options.Add(Pool);
+        command.Options.Add(TlsCertificate);
+        command.Options.Add(TlsAuthority);
         return this;
     }
 
@@ -98,6 +119,9 @@ internal sealed class Cluster
             o.Gateways = gateways;
             o.PostgresConnectionString = connection;
             o.ConnectTimeout = ConnectTimeout; // then the start fails with ClusterUnreachableException
+            o.TlsCertificatePath = parsed.GetValue(TlsCertificate);
+            o.TlsCertificatePassword = Environment.GetEnvironmentVariable(TlsPasswordVariable);
+            o.TlsAuthorityPath = parsed.GetValue(TlsAuthority);
         });
         // Not the console lifetime: it would swallow Ctrl+C/SIGTERM, which must cancel the command instead.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();

@@ -31,11 +31,12 @@ internal static class ExperimentCommand
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number of seconds");
         var admission = new Option<string>("--admission")
         {
-            Description = "accept (default) or reject: under reject an arriving job the forecast says will miss its deadline is refused "
-                + "(it has no outcome; violations count the accepted jobs)",
+            Description = "accept (default), reject or best-effort: under reject an arriving job the forecast says will miss its deadline is refused "
+                + "(it has no outcome; violations count the accepted jobs); under best-effort it is admitted flagged, and gets only the workers "
+                + "a round leaves after every unflagged job",
             DefaultValueFactory = _ => "accept",
         };
-        admission.AcceptOnlyFromAmong("accept", "reject");
+        admission.AcceptOnlyFromAmong("accept", "reject", "best-effort");
         var drift = new Option<string[]>("--drift")
         {
             Description = "WORKER=FACTOR[@TIME]: that worker's real run times are FACTOR × its profile's from TIME (trace seconds, default 0) on; repeatable",
@@ -179,7 +180,10 @@ internal static class ExperimentCommand
         }
         if (jobsOut is not null) CliIo.WriteFileAtomically(jobsOut, path => ResultFiles.WriteJobs(path, runs));
         if (options.Admission != AdmissionMode.Accept)
-            foreach (var (policy, outcomes) in runs) io.Error.WriteLine($"{policy}: admitted {outcomes.Count} of {jobs.Count} jobs");
+            foreach (var (policy, outcomes) in runs)
+                io.Error.WriteLine($"{policy}: admitted {outcomes.Count} of {jobs.Count} jobs" + (options.Admission == AdmissionMode.BestEffort
+                    ? $", {outcomes.Count(o => o.BestEffort)} flagged best-effort; violations of the unflagged {outcomes.Count(o => o.Violated && !o.BestEffort)}"
+                    : ""));
         var rows = runs.Select(r => (r.Policy, RunMetrics.From(r.Outcomes))).ToList();
         if (csv) ResultFiles.WriteRunMetrics(io.Out, rows);
         else ResultTables.WriteRunMetrics(io.Tables, rows);
@@ -228,7 +232,10 @@ internal static class ExperimentCommand
         if (options.Admission != AdmissionMode.Accept)
             foreach (var (experiment, summaries) in results)
                 foreach (var summary in summaries)
-                    io.Error.WriteLine($"{experiment.Name} {summary.Policy}: admitted {summary.Runs.Average(r => r.Jobs):0.0} jobs per trace on average");
+                    io.Error.WriteLine($"{experiment.Name} {summary.Policy}: admitted {summary.Runs.Average(r => r.Jobs):0.0} jobs per trace on average" +
+                        (options.Admission == AdmissionMode.BestEffort
+                            ? FormattableString.Invariant($", {summary.Runs.Average(r => r.Flagged):0.0} flagged best-effort; violations of the unflagged {summary.Summary(r => r.ViolationsUnflagged).Mean:0.###} ± {summary.Summary(r => r.ViolationsUnflagged).HalfWidth:0.###}")
+                            : ""));
         if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count(),
             conditions: $"{arrivals.Name()} arrivals, " + (options.Noise > 0 ? $"noise {options.Noise}" : "no noise")));
         if (csv) ResultFiles.WriteSummaries(io.Out, results);

@@ -12,7 +12,7 @@ namespace SynergAI.Cli.Commands;
 /// again; the median time of one forecast.</summary>
 internal static class ForecastBench
 {
-    /// <summary>The median wall time and thread CPU time of one forecast (after 3 to warm up the JIT), in ms; CPU time
+    /// <summary>The median wall time and thread CPU time of one of 10 forecasts (after warming up the JIT), in ms; CPU time
     /// is what the forecast costs on a machine shared with other work.</summary>
     public static (double Milliseconds, double CpuMilliseconds, int Late) Median(Testbed kinds, int jobCount, int workerCount)
     {
@@ -33,12 +33,17 @@ internal static class ForecastBench
         var times = new List<double>();
         var cpu = new List<double>();
         var late = 0;
-        for (var round = 0; round < 13; round++)
+        // Warm-up: at least 20 forecasts and 1 s, so that the JIT has tiered the round's methods up (it does so only
+        // after 30 calls and 100 ms without new methods to compile): a pool that forecasts on every round is long past
+        // that, and 3 warm-up forecasts measured mostly unoptimised code.
+        var warmUp = Stopwatch.StartNew();
+        var warmUps = 0;
+        for (; warmUps < 20 || warmUp.Elapsed.TotalSeconds < 1; warmUps++) PoolForecast.Predict(book, now);
+        for (var round = 0; round < 10; round++)
         {
             var cpuBefore = ThreadCpu();
             var clock = Stopwatch.StartNew();
             var forecast = PoolForecast.Predict(book, now);
-            if (round >= 3)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 cpu.Add(ThreadCpu() - cpuBefore);

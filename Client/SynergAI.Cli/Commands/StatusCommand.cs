@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SynergAI.Client;
 using SynergAI.Grains;
 
 namespace SynergAI.Cli.Commands;
@@ -44,24 +45,38 @@ internal static class StatusCommand
                 {
                     var pool = cluster.PoolOf(parsed);
                     await cluster.RequireKnownPoolAsync(pool, token);
-                    var jobs = await client.ListJobsAsync(pool, token);
                     var wanted = (parsed.GetValue(states) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                        .Select(s => Enum.Parse<JobState>(s, ignoreCase: true)).ToHashSet();
-                    var filtered = wanted.Count == 0 ? jobs : [.. jobs.Where(j => wanted.Contains(j.State))];
+                        .Select(s => Enum.Parse<JobState>(s, ignoreCase: true)).Distinct().ToList();
+                    var jobs = await ListAsync(client, new JobQuery(pool, States: wanted, PageSize: JobQuery.MaxPageSize), token);
                     var take = parsed.GetValue(limit) ?? (output == "table" ? DefaultTableLimit : int.MaxValue);
-                    var page = filtered.Skip(parsed.GetValue(skip)).Take(take).ToList();
-                    StatusOutput.WriteJobs(io, output, page, single: false);
-                    var summary = StatusOutput.SummaryLine(jobs, filtered.Count, parsed.GetValue(skip), page.Count);
+                    var page = jobs.Skip(parsed.GetValue(skip)).Take(take).ToList();
+                    var forecast = page.Any(j => j.State == JobState.Queued) ? await client.ForecastAsync(pool, token) : null;
+                    StatusOutput.WriteJobs(io, output, page, single: false, forecast);
+                    var summary = StatusOutput.SummaryLine(jobs, wanted, parsed.GetValue(skip), page.Count);
                     // The summary is for people: below the table, or on stderr so that csv and json stay parsable.
                     (output == "table" ? io.Out : io.Error).WriteLine(summary);
                     return ExitCodes.Ok;
                 }
                 var status = await client.GetAsync(id, token) ?? throw new ArgumentException($"unknown job '{id}'");
-                StatusOutput.WriteJobs(io, output, [status], single: true);
+                var waiting = status.State == JobState.Queued ? await client.ForecastAsync(status.Pool, token) : null;
+                StatusOutput.WriteJobs(io, output, [status], single: true, waiting);
                 return ExitCodes.Ok;
             });
         });
         return command;
+    }
+
+    /// <summary>Every job the query matches, oldest submission first, read a page at a time from the pool's index.</summary>
+    static async Task<List<JobStatus>> ListAsync(ISynergAiClient client, JobQuery query, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JobStatus>();
+        for (var next = query; ;)
+        {
+            var page = await client.ListJobsAsync(next, cancellationToken);
+            jobs.AddRange(page.Jobs);
+            if (page.ContinuationToken is not { } token) return jobs;
+            next = query with { ContinuationToken = token };
+        }
     }
 
     public static Command Cancel(CliIo io)

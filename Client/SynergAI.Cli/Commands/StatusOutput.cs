@@ -10,7 +10,8 @@ namespace SynergAI.Cli.Commands;
 internal static class StatusOutput
 {
     public static readonly string[] JobColumns =
-        ["job", "state", "engine", "queries", "qos_s", "worker", "config", "submitted_at", "started_at", "completed_at", "violated", "attempts"];
+        ["job", "state", "engine", "queries", "qos_s", "worker", "config", "submitted_at", "started_at", "completed_at", "violated", "attempts",
+         "position", "wait_code", "reason", "predicted_worker", "predicted_config", "predicted_start_at", "predicted_finish_at", "predicted_meets_deadline"];
 
     public static readonly string[] WorkerColumns =
         ["worker", "pool", "arch", "cpus", "memory_gb", "default_config", "condition", "running_job", "running_attempt", "running_config",
@@ -40,34 +41,43 @@ internal static class StatusOutput
 
     // ---- jobs ----
 
-    /// <summary>E.g. <c>2007 jobs: 5 queued, 2 running, 1990 completed (12 violated), 10 failed; showing 1-50 of 2007
-    /// (--skip, --limit)</c>: counts over every job the pool knows, then which rows were shown.</summary>
-    public static string SummaryLine(IReadOnlyList<JobStatus> all, int matching, int skipped, int shown)
+    /// <summary>E.g. <c>2007 jobs: 5 queued, 2 running, 1990 completed (12 violated), 10 failed; showing 1-50
+    /// (--skip, --limit)</c>: counts over every job listed (those in <paramref name="states"/>, when given), then which
+    /// rows were shown.</summary>
+    public static string SummaryLine(IReadOnlyList<JobStatus> listed, IReadOnlyCollection<JobState> states, int skipped, int shown)
     {
-        var counts = all.GroupBy(j => j.State).OrderBy(g => g.Key).Select(g =>
+        var counts = listed.GroupBy(j => j.State).OrderBy(g => g.Key).Select(g =>
             g.Key == JobState.Completed ? $"{g.Count()} completed ({g.Count(j => j.Violated == true)} violated)" : $"{g.Count()} {State(g.Key)}");
-        var line = all.Count == 0 ? "0 jobs" : $"{all.Count} jobs: {string.Join(", ", counts)}";
-        if (shown < matching || matching < all.Count)
-            line += shown == 0 ? $"; showing none of {matching}" : $"; showing {skipped + 1}-{skipped + shown} of {matching} (--state, --skip, --limit)";
+        var which = states.Count == 0 ? "jobs" : $"jobs in state {string.Join(" or ", states.Order().Select(State))}";
+        var line = listed.Count == 0 ? $"0 {which}" : $"{listed.Count} {which}: {string.Join(", ", counts)}";
+        if (shown < listed.Count)
+            line += shown == 0 ? $"; showing none of {listed.Count}" : $"; showing {skipped + 1}-{skipped + shown} of {listed.Count} (--skip, --limit)";
         return line;
     }
 
-    public static void WriteJobs(CliIo io, string format, IReadOnlyList<JobStatus> jobs, bool single)
+    /// <summary>Jobs with, for each waiting one, its place in <paramref name="forecast"/> (null: none is waiting).</summary>
+    public static void WriteJobs(CliIo io, string format, IReadOnlyList<JobStatus> jobs, bool single, QueueForecast? forecast = null)
     {
+        var waiting = (forecast?.Jobs ?? []).ToDictionary(f => f.Job, StringComparer.Ordinal);
+        WaitingJobForecast? Wait(JobStatus s) => s.State == JobState.Queued ? waiting.GetValueOrDefault(s.Id) : null;
         switch (format)
         {
-            case "csv": WriteJobsCsv(io.Out, jobs); break;
+            case "csv": WriteJobsCsv(io.Out, jobs, Wait, forecast); break;
             case "json":
-                io.Out.WriteLine(single ? JsonSerializer.Serialize(JobJson(jobs[0]), Json) : JsonSerializer.Serialize(jobs.Select(JobJson), Json));
+                io.Out.WriteLine(single ? JsonSerializer.Serialize(JobJson(jobs[0], Wait(jobs[0]), forecast), Json)
+                    : JsonSerializer.Serialize(jobs.Select(j => JobJson(j, Wait(j), forecast)), Json));
                 break;
             default:
-                if (single) WriteJobDetail(io.Tables, jobs[0]);
-                else WriteJobTable(io.Tables, jobs);
+                if (single) WriteJobDetail(io.Tables, jobs[0], Wait(jobs[0]), forecast);
+                else WriteJobTable(io.Tables, jobs, Wait, forecast);
                 break;
         }
     }
 
-    public static void WriteJobsCsv(TextWriter output, IEnumerable<JobStatus> jobs)
+    /// <summary>What a finished job's reason or a waiting job's wait reason says, in words.</summary>
+    static string? Reason(JobStatus s, WaitingJobForecast? wait) => wait?.WaitReason ?? s.Reason;
+
+    static void WriteJobsCsv(TextWriter output, IEnumerable<JobStatus> jobs, Func<JobStatus, WaitingJobForecast?> waitOf, QueueForecast? forecast)
     {
         using var csv = new CsvWriter(output, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var column in JobColumns) csv.WriteField(column);
@@ -86,11 +96,20 @@ internal static class StatusOutput
             csv.WriteField(Time(s.CompletedAt));
             csv.WriteField(Bool(s.Violated));
             csv.WriteField(s.Attempts);
+            var wait = waitOf(s);
+            csv.WriteField(wait?.Position.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(wait?.WaitCode ?? "");
+            csv.WriteField(Reason(s, wait) ?? "");
+            csv.WriteField(wait?.Worker ?? "");
+            csv.WriteField(wait?.Config ?? "");
+            csv.WriteField(Time(forecast?.At(wait?.StartsInSeconds)));
+            csv.WriteField(Time(forecast?.At(wait?.FinishesInSeconds)));
+            csv.WriteField(Bool(wait?.MeetsDeadline));
             csv.NextRecord();
         }
     }
 
-    static Dictionary<string, object?> JobJson(JobStatus s) => new()
+    static Dictionary<string, object?> JobJson(JobStatus s, WaitingJobForecast? wait, QueueForecast? forecast) => new()
     {
         ["job"] = s.Id,
         ["pool"] = s.Pool,
@@ -108,31 +127,52 @@ internal static class StatusOutput
         ["excess_s"] = s.ExcessSeconds,
         ["attempts"] = s.Attempts,
         ["time_scale"] = s.TimeScale,
-        ["reason"] = s.Reason,
+        ["reason"] = Reason(s, wait),
+        ["wait"] = wait is null ? null : new Dictionary<string, object?>
+        {
+            ["position"] = wait.Position,
+            ["code"] = wait.WaitCode,
+            ["predicted_worker"] = wait.Worker,
+            ["predicted_config"] = wait.Config,
+            ["predicted_start_at"] = NullIfEmpty(Time(forecast!.At(wait.StartsInSeconds))),
+            ["predicted_finish_at"] = NullIfEmpty(Time(forecast.At(wait.FinishesInSeconds))),
+            ["predicted_meets_deadline"] = wait.MeetsDeadline,
+        },
     };
 
     static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 
-    static void WriteJobTable(IAnsiConsole console, IReadOnlyList<JobStatus> jobs)
+    static void WriteJobTable(IAnsiConsole console, IReadOnlyList<JobStatus> jobs, Func<JobStatus, WaitingJobForecast?> waitOf, QueueForecast? forecast)
     {
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("job", "state", "engine")
             .AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("qos s").RightAligned())
             .AddColumns("worker", "config", "submitted (UTC)")
             .AddColumn(new TableColumn("wait s").RightAligned()).AddColumn(new TableColumn("e2e s").RightAligned())
-            .AddColumn("violated").AddColumn(new TableColumn("attempts").RightAligned());
+            .AddColumn("violated").AddColumn(new TableColumn("attempts").RightAligned()).AddColumn("waits because");
         foreach (var s in jobs)
+        {
+            // A waiting job shows the forecast: "~" marks predicted times and outcome, the worker it is expected on in brackets.
+            var wait = waitOf(s);
             table.AddRow(Markup.Escape(s.Id), State(s.State), Markup.Escape(s.Spec.Engine), s.Spec.Queries.ToString(CultureInfo.InvariantCulture),
-                Number(s.Spec.QosSeconds), Markup.Escape(s.Worker ?? ""), Markup.Escape(s.Config ?? ""),
+                Number(s.Spec.QosSeconds), Markup.Escape(wait?.Worker is { } w ? $"[{w}]" : s.Worker ?? ""),
+                Markup.Escape(wait?.Config is { } c ? $"[{c}]" : s.Config ?? ""),
                 s.SubmittedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                ModelSeconds(s, s.StartedAt), ModelSeconds(s, s.CompletedAt), Bool(s.Violated), s.Attempts.ToString(CultureInfo.InvariantCulture));
+                Predicted(s, s.StartedAt, wait?.StartsInSeconds, forecast), Predicted(s, s.CompletedAt, wait?.FinishesInSeconds, forecast),
+                wait?.MeetsDeadline is { } meets ? "~" + Bool(!meets) : Bool(s.Violated), s.Attempts.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(wait is null ? "" : $"#{wait.Position} {wait.WaitCode}"));
+        }
         console.Write(table);
         if (jobs.Count == 0) console.WriteLine("(no jobs)");
     }
 
     static string ModelSeconds(JobStatus s, DateTimeOffset? at) => s.ModelSecondsSinceSubmission(at) is { } t ? t.ToString("0.0", CultureInfo.InvariantCulture) : "";
 
-    static void WriteJobDetail(IAnsiConsole console, JobStatus s)
+    /// <summary>Model seconds from submission to <paramref name="at"/>, or to the forecast's time (marked "~").</summary>
+    static string Predicted(JobStatus s, DateTimeOffset? at, double? inSeconds, QueueForecast? forecast) =>
+        at is not null ? ModelSeconds(s, at) : forecast?.At(inSeconds) is { } predicted ? "~" + ModelSeconds(s, predicted) : "";
+
+    static void WriteJobDetail(IAnsiConsole console, JobStatus s, WaitingJobForecast? wait, QueueForecast? forecast)
     {
         var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("field", "value");
         void Row(string field, string? value) => table.AddRow(field, Markup.Escape(value ?? ""));
@@ -154,7 +194,17 @@ internal static class StatusOutput
         Row("violated", Bool(s.Violated));
         Row("excess s", s.ExcessSeconds is { } x ? Number(x) : "");
         Row("time scale", Number(s.TimeScale));
-        Row("reason", s.Reason);
+        if (wait is not null)
+        {
+            Row("queue position", wait.Position.ToString(CultureInfo.InvariantCulture));
+            Row("wait code", wait.WaitCode);
+            Row("predicted worker", wait.Worker is null ? null : $"{wait.Worker} ({wait.Config})");
+            Row("predicted start", Time(forecast!.At(wait.StartsInSeconds)));
+            Row("predicted finish", Time(forecast.At(wait.FinishesInSeconds)));
+            Row("predicted e2e s (model)", ModelSeconds(s, forecast.At(wait.FinishesInSeconds)));
+            Row("meets deadline", Bool(wait.MeetsDeadline));
+        }
+        Row("reason", Reason(s, wait));
         console.Write(table);
     }
 
