@@ -207,7 +207,7 @@ public class ExperimentCommandTests
     {
         var run = CliRun.Of("bench", "simulate", "--jobs", "300", "--workers", "9", "--format", "csv").Succeeded();
 
-        Assert.Equal("policy,jobs,workers,seconds,jobs_per_s", run.Lines[0]);
+        Assert.Equal("policy,jobs,workers,seconds,jobs_per_s,cpu_s", run.Lines[0]);
         Assert.Equal(1 + SynergAI.Scheduling.Policies.PolicyCatalog.Names.Count, run.Lines.Length); // a header, then every policy of the catalog
         Assert.All(run.Lines.Skip(1), l => Assert.Equal(["300", "9"], l.Split(',')[1..3]));
     }

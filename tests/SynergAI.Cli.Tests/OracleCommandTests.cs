@@ -48,6 +48,29 @@ public class OracleCommandTests
     }
 
     [Fact]
+    public void Experiment_fleet_varied_prints_each_fleet_with_the_oracle_and_each_policys_distance_to_it()
+    {
+        var run = CliRun.Of("experiment", "--fleet", "varied", "--experiment", "DL-FH", "--seeds", "2", "--policies", "synergai,slack-aware",
+            "--oracle", "--oracle-threads", "1", "--oracle-seconds", "5", "--format", "csv").Succeeded();
+        var lines = run.Out.Split('\n', StringSplitOptions.TrimEntries);
+        var blank = Array.IndexOf(lines, "");
+        Assert.Equal("experiment,arrivals,seed,workers,classes,engines,jobs,floor,synergai,slack-aware,oracle,oracle_lower_bound,oracle_status,oracle_excess_s",
+            lines[0]);
+        var fleets = lines[1..blank].Select(l => l.Split(',')).ToList();
+        Assert.Equal(["1", "2"], fleets.Select(f => f[2]));
+        foreach (var f in fleets)
+        {
+            Assert.Equal(("DL-FH", "poisson", "40"), (f[0], f[1], f[6]));
+            var (oracle, bound) = (int.Parse(f[10]), int.Parse(f[11]));
+            Assert.InRange(bound, int.Parse(f[7]), oracle); // floor ≤ bound ≤ value
+            Assert.True(int.Parse(f[8]) >= bound && int.Parse(f[9]) >= bound);
+        }
+        Assert.StartsWith("policy,experiment,fleets,violations_mean,oracle_mean,lower_bound_mean,ratio_of_sums", lines[blank + 1]);
+        Assert.Equal(["synergai,DL-FH", "synergai,all", "slack-aware,DL-FH", "slack-aware,all"],
+            lines[(blank + 2)..].Where(l => l.Length > 0).Select(l => string.Join(',', l.Split(',')[..2])));
+    }
+
+    [Fact]
     public void Trace_arrivals_bursty_gives_another_trace_of_the_same_shape()
     {
         var poisson = CliRun.Of("trace", "--experiment", "DL-FL", "--seed", "4").Succeeded();
@@ -64,6 +87,8 @@ public class OracleCommandTests
     [InlineData("--oracle goes with simulator runs", "experiment", "--live", "--seed", "1", "--experiment", "DL-FL", "--oracle")]
     [InlineData("--seconds must be a positive number of seconds", "oracle", "--trace", "TRACE", "--seconds", "0")]
     [InlineData("'uniform'", "trace", "--experiment", "DL-FL", "--arrivals", "uniform")]
+    [InlineData("--seed does not go with --fleet varied", "experiment", "--fleet", "varied", "--seed", "1")]
+    [InlineData("--oracle-threads goes with --oracle", "experiment", "--fleet", "scaled", "--oracle-threads", "1")]
     [InlineData("--trace", "oracle")]
     [InlineData("no-such-file", "oracle", "--trace", "no-such-file.csv")]
     public void Bad_input_is_a_one_line_error(string expected, params string[] args)

@@ -63,6 +63,8 @@ public sealed class ToolPackageTests(RunningSilo fixture) : IClassFixture<Runnin
             ("experiment", ["experiment", "--experiment", "DL-FL", "--policies", "all", "--seeds", "2", "--format", "csv"]),
             ("trace", ["trace", "--experiment", "DL-FH", "--seed", "7"]),
             ("experiment", ["experiment", "--trace", trace, "--policies", "all", "--format", "csv"]),
+            ("experiment", ["experiment", "--fleet", "varied", "--experiment", "DL-FL", "--seeds", "1", "--policies", "synergai", "--oracle",
+                "--oracle-seconds", "2", "--oracle-threads", "1", "--format", "csv"]),
             ("oracle", ["oracle", "--trace", trace, "--seconds", "2"]),
             ("bench simulate", ["bench", "simulate", "--format", "csv", "--jobs", "200", "--workers", "3"]),
             ("submit", ["submit", "--engine", "tf-mobilenet", "--queries", "48", "--qos", "600", "--id", id, "--wait", "--gateway", gateway]),

@@ -159,7 +159,7 @@ public class SlackAwarePolicyTests(ITestOutputHelper output)
         // reason, and once its deadline is lost it waits only while every worker that can run it is busy.
         for (var seed = 1; seed <= 40; seed++)
         {
-            var (fleet, trace) = UnseenWorkloads.Make(ReferenceTestbed.Load(), seed, bursty: seed % 2 == 0, highDemand: seed % 3 == 0);
+            var (fleet, trace) = GeneratedWorkload.Scaled(ReferenceTestbed.Load(), seed, bursty: seed % 2 == 0, seed % 3 == 0 ? Experiment.DhFh : Experiment.DlFh);
             var outcomes = Simulator.Run(new ConfigurationDictionary(fleet), trace, new SlackAwarePolicy(), new SimulationOptions(0.05, seed));
             Assert.Equal(trace.Count, outcomes.Count);
             Assert.All(outcomes, o => Assert.False(string.IsNullOrWhiteSpace(o.Reason)));
@@ -210,7 +210,7 @@ public class SlackAwarePolicyTests(ITestOutputHelper output)
             {
                 double Violations(Func<ISchedulingPolicy> policy) => Enumerable.Range(1, seeds).Average(seed =>
                 {
-                    var (fleet, trace) = UnseenWorkloads.Make(ReferenceTestbed.Load(), seed, bursty, highDemand);
+                    var (fleet, trace) = GeneratedWorkload.Scaled(ReferenceTestbed.Load(), seed, bursty, highDemand ? Experiment.DhFh : Experiment.DlFh);
                     return Simulator.Run(new ConfigurationDictionary(fleet), trace, policy(), new SimulationOptions(0.05, seed)).Count(o => o.Violated);
                 });
                 var slackAware = Violations(() => new SlackAwarePolicy());

@@ -37,25 +37,35 @@ internal static class BenchCommand
             var dictionary = new ConfigurationDictionary(fleet);
             io.Error.WriteLine($"simulating {trace.Count} jobs on {fleet.Workers.Count} workers at {parsed.GetValue(load):P0} load, one policy at a time");
 
-            var rows = new List<(string Policy, double Seconds)>();
+            var rows = new List<(string Policy, double Seconds, double CpuSeconds)>();
+            using var process = Process.GetCurrentProcess();
             foreach (var name in names)
             {
                 Simulator.Run(dictionary, trace.Take(200).ToList(), PolicyCatalog.Create(name)); // warm-up: JIT
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 Simulator.Run(dictionary, trace, PolicyCatalog.Create(name));
-                rows.Add((name, clock.Elapsed.TotalSeconds));
-                io.Error.WriteLine($"  {name}: {clock.Elapsed.TotalSeconds:0.000} s");
+                var wall = clock.Elapsed.TotalSeconds;
+                process.Refresh();
+                var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+                rows.Add((name, wall, cpu));
+                io.Error.WriteLine($"  {name}: {wall:0.000} s ({cpu:0.000} s of CPU)");
             }
             Write(io, parsed.GetValue(format) == "csv", rows, trace.Count, fleet.Workers.Count);
             return 0;
         });
         var reevaluateTestbed = Options.Testbed();
         var reevaluatePolicy = new Option<string>("--policy") { Description = "The policy whose round is timed", DefaultValueFactory = _ => "synergai" };
+        var reevaluateFree = new Option<double?>("--free")
+        {
+            Description = "Fraction of the workers free at the round (default: about 1%, every 97th), e.g. 1 for an idle fleet",
+        }.Must(x => x is null || (double.IsFinite(x.Value) && x >= 0 && x <= 1), "must be between 0 and 1");
         var reevaluate = new Command("reevaluate",
             "Time one full round of a policy (SynergAI: evaluate, order, bind): 1,000 queued jobs × 100 workers, 10,000 × 1,000 "
             + "and 100,000 × 10,000, every query count distinct, the workers copies of the testbed's workers, all busy but a few")
         {
-            reevaluateTestbed, reevaluatePolicy,
+            reevaluateTestbed, reevaluatePolicy, reevaluateFree,
         };
         reevaluate.SetAction(parsed =>
         {
@@ -64,7 +74,7 @@ internal static class BenchCommand
                 : throw new ArgumentException("--policy takes one policy name");
             foreach (var (jobCount, workerCount, column) in new[] { (1_000, 100, "reeval_1k_x_100"), (10_000, 1_000, "reeval_10k_x_1k"), (100_000, 10_000, "reeval_100k_x_10k") })
             {
-                var (wall, cpu) = Reevaluation(kinds, policy, jobCount, workerCount);
+                var (wall, cpu) = Reevaluation(kinds, policy, jobCount, workerCount, parsed.GetValue(reevaluateFree));
                 io.Out.WriteLine($"{column}_ms,{wall.ToString("0.0", CultureInfo.InvariantCulture)}");
                 io.Out.WriteLine($"{column}_cpu_ms,{cpu.ToString("0.0", CultureInfo.InvariantCulture)}");
             }
@@ -92,7 +102,7 @@ internal static class BenchCommand
     /// and a running dispatcher is long past that) of one round of the policy, in milliseconds of wall time and of the
     /// process's CPU time (which other work on a busy machine does not inflate). Each round
     /// re-evaluates every job and binds the few free workers; placements are not applied, so every round is alike.</summary>
-    static (double WallMs, double CpuMs) Reevaluation(Testbed kinds, string policyName, int jobCount, int workerCount)
+    static (double WallMs, double CpuMs) Reevaluation(Testbed kinds, string policyName, int jobCount, int workerCount, double? free = null)
     {
         var fleet = BenchmarkWorkload.Fleet(kinds, workerCount);
         var dictionary = new ConfigurationDictionary(fleet);
@@ -107,7 +117,10 @@ internal static class BenchCommand
             book.Arrive(QueuedJob.Create(new Job($"job-{j}", random.NextDouble() * now, engine, 100 + j, 500 + random.NextDouble() * 2000), dictionary), now);
         }
         for (var w = 0; w < workerCount; w++)
-            if (w % 97 != 5) book.MarkBusy(w, "busy", 0, now + random.NextDouble() * 1000);
+        {
+            var busy = free is { } f ? Math.Floor((w + 1) * f) == Math.Floor(w * f) : w % 97 != 5;
+            if (busy) book.MarkBusy(w, "busy", 0, now + random.NextDouble() * 1000);
+        }
 
         var policy = book.Policy;
         var times = new List<double>();
@@ -130,28 +143,32 @@ internal static class BenchCommand
         return (times[times.Count / 2], cpu[cpu.Count / 2]);
     }
 
-    static void Write(CliIo io, bool csv, List<(string Policy, double Seconds)> rows, int jobs, int workers)
+    /// <summary>seconds: wall time; cpu_s: the process's CPU time over the run (all its threads, the garbage collector's
+    /// included), which other work on a busy machine does not inflate.</summary>
+    static void Write(CliIo io, bool csv, List<(string Policy, double Seconds, double CpuSeconds)> rows, int jobs, int workers)
     {
         if (csv)
         {
             using var writer = new CsvWriter(io.Out, CultureInfo.InvariantCulture, leaveOpen: true);
-            foreach (var column in new[] { "policy", "jobs", "workers", "seconds", "jobs_per_s" }) writer.WriteField(column);
+            foreach (var column in new[] { "policy", "jobs", "workers", "seconds", "jobs_per_s", "cpu_s" }) writer.WriteField(column);
             writer.NextRecord();
-            foreach (var (policy, seconds) in rows)
+            foreach (var (policy, seconds, cpu) in rows)
             {
                 writer.WriteField(policy);
                 writer.WriteField(jobs);
                 writer.WriteField(workers);
                 writer.WriteField(seconds.ToString("0.000", CultureInfo.InvariantCulture));
                 writer.WriteField((jobs / seconds).ToString("0", CultureInfo.InvariantCulture));
+                writer.WriteField(cpu.ToString("0.000", CultureInfo.InvariantCulture));
                 writer.NextRecord();
             }
             return;
         }
-        var table = new Table().Border(TableBorder.Simple).AddColumns("policy", "jobs", "workers", "seconds", "jobs/s");
-        foreach (var (policy, seconds) in rows)
+        var table = new Table().Border(TableBorder.Simple).AddColumns("policy", "jobs", "workers", "seconds", "jobs/s", "CPU s");
+        foreach (var (policy, seconds, cpu) in rows)
             table.AddRow(policy, jobs.ToString(CultureInfo.InvariantCulture), workers.ToString(CultureInfo.InvariantCulture),
-                seconds.ToString("0.000", CultureInfo.InvariantCulture), (jobs / seconds).ToString("N0", CultureInfo.InvariantCulture));
+                seconds.ToString("0.000", CultureInfo.InvariantCulture), (jobs / seconds).ToString("N0", CultureInfo.InvariantCulture),
+                cpu.ToString("0.000", CultureInfo.InvariantCulture));
         io.Tables.Write(table);
     }
 }

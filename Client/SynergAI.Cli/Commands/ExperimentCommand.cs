@@ -50,13 +50,22 @@ internal static class ExperimentCommand
         var arrivals = Options.Arrivals();
         var oracle = new Option<bool>("--oracle") { Description = "Add the clairvoyant optimum (CP-SAT) as a row 'oracle' of every table" };
         var oracleSeconds = OracleCommand.Seconds("--oracle-seconds", "With --oracle: time limit of each trace's solve");
+        var oracleThreads = OracleCommand.Threads("--oracle-threads");
+        var fleet = new Option<string>("--fleet")
+        {
+            Description = "reference (the testbed itself), or generated fleets no policy was tuned on, one per seed: scaled (4-9 scaled copies "
+                + "of the testbed's workers, its engines) or varied (2-5 classes of 1-6 workers, 3-8 engines of their own, other query counts); "
+                + "with --oracle, per-fleet rows and each policy's distance to the optimum",
+            DefaultValueFactory = _ => "reference",
+        };
+        fleet.AcceptOnlyFromAmong("reference", "scaled", "varied");
         var timeScale = new Option<double>("--time-scale") { Description = "With --live: real seconds per trace second", DefaultValueFactory = _ => 0.01 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
             experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
-            arrivals, oracle, oracleSeconds,
+            arrivals, oracle, oracleSeconds, oracleThreads, fleet,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -70,9 +79,9 @@ internal static class ExperimentCommand
             var bed = Options.LoadTestbed(parsed, testbed);
             var tracePath = parsed.GetValue(trace);
             var singleSeed = parsed.GetValue(seed);
-            foreach (var option in new Option[] { oracle, oracleSeconds })
+            foreach (var option in new Option[] { oracle, oracleSeconds, oracleThreads })
                 if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with simulator runs, not --live");
-            foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn })
+            foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn, fleet })
                 if (parsed.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"{option.Name} does not go with --live (the silo's executor settings decide run-time noise)");
             if (tracePath is not null && (parsed.GetResult(experiment) is { Implicit: false } || singleSeed is not null))
@@ -107,12 +116,23 @@ internal static class ExperimentCommand
                 if (!bed.Workers.Any(w => w.Name == d.Worker))
                     throw new ArgumentException($"--drift names worker '{d.Worker}', which is not in the testbed; known: {string.Join(", ", bed.Workers.Select(w => w.Name))}");
             RejectArrivalsWithTrace(parsed, tracePath);
-            if (!parsed.GetValue(oracle) && parsed.GetResult(oracleSeconds) is { Implicit: false }) throw new ArgumentException("--oracle-seconds goes with --oracle");
+            foreach (var option in new Option[] { oracleSeconds, oracleThreads })
+                if (!parsed.GetValue(oracle) && parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with --oracle");
             // The oracle runs every job, each for its profiled time times its noise factor: drifting workers and
             // rejected arrivals are outside its model.
             if (parsed.GetValue(oracle) && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept))
                 throw new ArgumentException("--oracle goes with neither --drift nor --admission other than accept");
-            var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds)) : null;
+            if (parsed.GetValue(fleet) is "scaled" or "varied")
+            {
+                foreach (var option in new Option[] { trace, seed, plot, jobsOut, drift, admission })
+                    if (parsed.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{option.Name} does not go with --fleet {parsed.GetValue(fleet)} (one generated fleet and trace per seed)");
+                RunFleets(io, bed, parsed.GetValue(fleet) == "varied" ? FleetShape.Varied : FleetShape.Scaled, Experiment.Parse(parsed.GetValue(experiment)!),
+                    ArrivalsOf(parsed), names, parsed.GetValue(seeds), options, csv,
+                    parsed.GetValue(oracle) ? OracleCommand.Bounded(parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null);
+                return 0;
+            }
+            var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null;
 
             if (tracePath is not null || singleSeed is not null)
             {
@@ -216,8 +236,37 @@ internal static class ExperimentCommand
                         (options.Admission == AdmissionMode.BestEffort
                             ? FormattableString.Invariant($", {summary.Runs.Average(r => r.Flagged):0.0} flagged best-effort; violations of the unflagged {summary.Summary(r => r.ViolationsUnflagged).Mean:0.###} ± {summary.Summary(r => r.ViolationsUnflagged).HalfWidth:0.###}")
                             : ""));
-        if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count()));
+        if (plot is not null) CliIo.WriteFileAtomically(plot, path => ViolationsChart.Write(path, results, jobsPerTrace: 2 * testbed.Engines.Count(),
+            conditions: $"{arrivals.Name()} arrivals, " + (options.Noise > 0 ? $"noise {options.Noise}" : "no noise")));
         if (csv) ResultFiles.WriteSummaries(io.Out, results);
         else foreach (var (experiment, summaries) in results) ResultTables.WriteSummaries(io.Tables, experiment, summaries, seeds);
+    }
+
+    /// <summary><c>--fleet scaled|varied</c>: one generated fleet and trace per seed and experiment; per-fleet violations
+    /// (and the optimum's value, lower bound and status with <c>--oracle</c>), then each policy's distance to the optimum.</summary>
+    static void RunFleets(CliIo io, Testbed kinds, FleetShape shape, IReadOnlyList<Experiment> experiments, ArrivalProcess arrivals,
+        IReadOnlyList<string> policies, int seeds, SimulationOptions options, bool csv,
+        Func<Testbed, IReadOnlyList<Job>, SimulationOptions, FleetRunner.Bounded>? optimum)
+    {
+        io.Error.WriteLine($"{experiments.Count * seeds} generated {shape.ToString().ToLowerInvariant()} fleet(s) ({experiments.Count} experiment(s) × {seeds} seeds), "
+            + $"{arrivals.Name()} arrivals" + (options.Noise > 0 ? $", noise {options.Noise}" : "") + $", {policies.Count} policies" + (optimum is null ? "" : " and the oracle"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var done = 0;
+        var runs = FleetRunner.Run(kinds, shape, experiments, arrivals, policies, seeds, options, optimum, run =>
+        {
+            done++;
+            io.Error.WriteLine(FormattableString.Invariant($"  {done}/{experiments.Count * seeds} {run.Experiment.Name} seed {run.Seed}: {run.Workers} workers, ")
+                + string.Join(", ", run.Violations.Select(v => $"{v.Key} {v.Value}"))
+                + (run.Optimum is { } o ? $", oracle {o.Violations} (bound {o.LowerBound}{(o.Proven ? "" : ", not proven")})" : "")
+                + FormattableString.Invariant($" after {clock.Elapsed.TotalSeconds:0} s"));
+        });
+        var distances = optimum is null ? [] : policies.SelectMany(p =>
+            experiments.Select(e => FleetRunner.DistanceOf(p, [.. runs.Where(r => r.Experiment == e)], e))
+                .Append(FleetRunner.DistanceOf(p, runs))).ToList();
+        if (optimum is not null && runs.Count(r => !r.Optimum!.Proven) is var unproven and > 0)
+            io.Error.WriteLine($"oracle: {runs.Count - unproven} of {runs.Count} solves proven optimal; the other {unproven} are flagged "
+                + "(status FEASIBLE) and their ratios are given against the proven lower bound as well");
+        if (csv) ResultFiles.WriteFleets(io.Out, runs, policies, distances);
+        else ResultTables.WriteFleets(io.Tables, runs, policies, distances);
     }
 }

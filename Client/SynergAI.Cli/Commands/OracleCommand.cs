@@ -17,21 +17,26 @@ internal static class OracleCommand
         new Option<double>(name) { Description = description, DefaultValueFactory = _ => 10 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number of seconds");
 
+    public static Option<int> Threads(string name) =>
+        new Option<int>(name) { Description = "CP-SAT search threads (0: the machine's cores, at most 8; 1 makes a time-limited solve repeatable)", DefaultValueFactory = _ => 0 }
+            .Must(n => n >= 0, "must be 0 or more");
+
     public static Command Create(CliIo io)
     {
         var testbed = Options.Testbed();
         var trace = new Option<string>("--trace") { Description = "The trace file (job,arrival_s,engine,queries,qos_s)", Required = true };
         var seconds = Seconds("--seconds", "Time limit of the solve; past it the best schedule found is reported with the proven lower bound");
+        var threads = Threads("--threads");
         var scheduleOut = new Option<string?>("--schedule-out") { Description = "Write the schedule: job,worker,config,start_s,end_s,violated" };
         var command = new Command("oracle", "The clairvoyant optimum of a trace: fewest violations, then least total excess (CP-SAT)")
         {
-            testbed, trace, seconds, scheduleOut,
+            testbed, trace, seconds, threads, scheduleOut,
         };
         command.SetAction(parsed =>
         {
             var bed = Options.LoadTestbed(parsed, testbed);
             var jobs = TraceFile.Load(parsed.GetValue(trace)!, bed);
-            var result = ClairvoyantOracle.Solve(bed, jobs, new OracleOptions(parsed.GetValue(seconds)));
+            var result = ClairvoyantOracle.Solve(bed, jobs, new OracleOptions(parsed.GetValue(seconds), parsed.GetValue(threads)));
             if (parsed.GetValue(scheduleOut) is { } path) CliIo.WriteFileAtomically(path, file => ResultFiles.WriteSchedule(file, result.Schedule));
             io.Out.WriteLine("violations,lower_bound,excess_s,status,solve_s");
             io.Out.WriteLine(string.Join(',', result.Violations.ToString(CultureInfo.InvariantCulture),
@@ -44,13 +49,13 @@ internal static class OracleCommand
 
     /// <summary>The oracle as a row of <c>synergai experiment</c>: clairvoyant of each seed's noise too, and counting
     /// how many of its solves were proven optimal.</summary>
-    public sealed class Row(Testbed testbed, double seconds)
+    public sealed class Row(Testbed testbed, double seconds, int threads = 0)
     {
         int _solves, _optimal, _boundGap;
 
         public ExperimentRunner.OfflineSchedule Schedule => new("oracle", (trace, options) =>
         {
-            var result = ClairvoyantOracle.Solve(testbed, trace, new OracleOptions(seconds), Simulator.NoiseFactors(trace, options));
+            var result = ClairvoyantOracle.Solve(testbed, trace, new OracleOptions(seconds, threads), Simulator.NoiseFactors(trace, options));
             _solves++;
             if (result.Status == OracleStatus.Optimal) _optimal++;
             _boundGap += result.Violations - result.ViolationsLowerBound;
@@ -63,4 +68,12 @@ internal static class OracleCommand
             : $"oracle: {_optimal} of {_solves} solves proven optimal; the others are the best found in {seconds:0.##} s, " +
               $"{_boundGap} violation(s) in all above their proven lower bounds";
     }
+
+    /// <summary>The oracle for <c>experiment --fleet</c>: each generated fleet's trace, clairvoyant of its noise.</summary>
+    public static Func<Testbed, IReadOnlyList<Job>, SimulationOptions, FleetRunner.Bounded> Bounded(double seconds, int threads) =>
+        (fleet, trace, options) =>
+        {
+            var result = ClairvoyantOracle.Solve(fleet, trace, new OracleOptions(seconds, threads), Simulator.NoiseFactors(trace, options));
+            return new FleetRunner.Bounded(result.Violations, result.ViolationsLowerBound, result.Status == OracleStatus.Optimal, result.ExcessSeconds);
+        };
 }

@@ -88,6 +88,46 @@ internal static class ResultFiles
             }
     }
 
+    /// <summary><c>experiment --fleet</c>: one row per generated fleet (violations per policy; the oracle's value, proven
+    /// lower bound, status and excess when it ran), then, after an empty line, one row per policy and experiment (and
+    /// "all") with its distance to the optimum.</summary>
+    public static void WriteFleets(TextWriter output, IReadOnlyList<FleetRunner.FleetRun> runs, IReadOnlyList<string> policies,
+        IReadOnlyList<FleetRunner.Distance> distances)
+    {
+        var withOracle = runs.Count > 0 && runs[0].Optimum is not null;
+        string[] header = ["experiment", "arrivals", "seed", "workers", "classes", "engines", "jobs", "floor", .. policies,
+            .. withOracle ? new[] { "oracle", "oracle_lower_bound", "oracle_status", "oracle_excess_s" } : []];
+        using (var csv = Csv(output, header))
+            foreach (var run in runs)
+            {
+                foreach (var field in new object[] { run.Experiment.Name, run.Arrivals.Name(), run.Seed, run.Workers, run.Classes, run.Engines, run.Jobs, run.Floor })
+                    csv.WriteField(field);
+                foreach (var policy in policies) csv.WriteField(run.Violations[policy]);
+                if (run.Optimum is { } o)
+                {
+                    csv.WriteField(o.Violations);
+                    csv.WriteField(o.LowerBound);
+                    csv.WriteField(o.Proven ? "OPTIMAL" : "FEASIBLE");
+                    csv.WriteField(Seconds(o.ExcessSeconds));
+                }
+                csv.NextRecord();
+            }
+        if (distances.Count == 0) return;
+        output.WriteLine();
+        using var summary = Csv(output, ["policy", "experiment", "fleets", "violations_mean", "oracle_mean", "lower_bound_mean", "ratio_of_sums",
+            "ratio_of_sums_to_bound", "mean_plus1_ratio", "mean_plus1_ratio_to_bound", "floor_mean", "avoidable_ratio", "unproven"]);
+        foreach (var d in distances)
+        {
+            foreach (var field in new object[] { d.Policy, d.Experiment?.Name ?? "all", d.Fleets, Ratio(d.MeanViolations), Ratio(d.MeanOptimum),
+                         Ratio(d.MeanLowerBound), Ratio(d.RatioOfSums), Ratio(d.RatioOfSumsToBound), Ratio(d.MeanPlusOneRatio), Ratio(d.MeanPlusOneRatioToBound),
+                         Ratio(d.MeanFloor), Ratio(d.AvoidableRatio), d.Unproven })
+                summary.WriteField(field);
+            summary.NextRecord();
+        }
+    }
+
+    static string Ratio(double value) => double.IsPositiveInfinity(value) ? "inf" : value.ToString("0.###", CultureInfo.InvariantCulture);
+
     static CsvWriter Csv(TextWriter output, string[] header)
     {
         var csv = new CsvWriter(output, CultureInfo.InvariantCulture, leaveOpen: true);

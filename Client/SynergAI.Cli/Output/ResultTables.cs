@@ -31,6 +31,37 @@ internal static class ResultTables
         console.WriteLine();
     }
 
+    /// <summary><c>experiment --fleet</c>: violations per generated fleet, then each policy's distance to the optimum.</summary>
+    public static void WriteFleets(IAnsiConsole console, IReadOnlyList<FleetRunner.FleetRun> runs, IReadOnlyList<string> policies,
+        IReadOnlyList<FleetRunner.Distance> distances)
+    {
+        var withOracle = runs.Count > 0 && runs[0].Optimum is not null;
+        var table = new Table().Border(TableBorder.Simple).Title("violations per generated fleet").AddColumns("experiment", "seed");
+        foreach (var heading in new[] { "workers", "classes", "engines", "jobs", "floor" }.Concat(policies))
+            table.AddColumn(new TableColumn(heading).RightAligned());
+        if (withOracle) table.AddColumn(new TableColumn("oracle (bound)").RightAligned());
+        foreach (var run in runs)
+            table.AddRow([run.Experiment.Name, Int(run.Seed), Int(run.Workers), Int(run.Classes), Int(run.Engines), Int(run.Jobs), Int(run.Floor),
+                .. policies.Select(p => Int(run.Violations[p])),
+                .. run.Optimum is { } o ? new[] { $"{o.Violations} ({o.LowerBound}){(o.Proven ? "" : " not proven")}" } : []]);
+        console.Write(table);
+        if (distances.Count == 0) return;
+        console.WriteLine();
+        var summary = new Table().Border(TableBorder.Simple).Title("distance to the optimum (ratios of violations; \"bound\": against the proven lower bound)")
+            .AddColumns("policy", "experiment");
+        foreach (var heading in new[] { "fleets", "violations", "oracle", "bound", "Σv/Σo", "Σv/Σbound", "mean (v+1)/(o+1)", "vs bound", "floor", "Σ(v−f)/Σ(o−f)", "unproven" })
+            summary.AddColumn(new TableColumn(heading).RightAligned());
+        foreach (var d in distances)
+            summary.AddRow(d.Policy, d.Experiment?.Name ?? "all", Int(d.Fleets), Number2(d.MeanViolations), Number2(d.MeanOptimum), Number2(d.MeanLowerBound),
+                Number2(d.RatioOfSums), Number2(d.RatioOfSumsToBound), Number2(d.MeanPlusOneRatio), Number2(d.MeanPlusOneRatioToBound),
+                Number2(d.MeanFloor), Number2(d.AvoidableRatio), Int(d.Unproven));
+        console.Write(summary);
+    }
+
+    static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    static string Number2(double value) => double.IsPositiveInfinity(value) ? "∞" : value.ToString("0.00", CultureInfo.InvariantCulture);
+
     static string Number(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
 
     static string Interval(MeanWithInterval value) => $"{Number(value.Mean)} ± {Number(value.HalfWidth)}";

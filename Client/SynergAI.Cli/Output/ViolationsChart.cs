@@ -6,7 +6,8 @@ namespace SynergAI.Cli.Output;
 /// <summary>A PNG bar chart: violations per policy, grouped by experiment, with 95% CI error bars.</summary>
 internal static class ViolationsChart
 {
-    public static void Write(string path, IReadOnlyList<(Experiment Experiment, IReadOnlyList<ExperimentRunner.PolicySummary> Policies)> results, int jobsPerTrace)
+    public static void Write(string path, IReadOnlyList<(Experiment Experiment, IReadOnlyList<ExperimentRunner.PolicySummary> Policies)> results, int jobsPerTrace,
+        string? conditions = null)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -28,7 +29,7 @@ internal static class ViolationsChart
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(centres, [.. results.Select(r => r.Experiment.Name)]);
         plot.Axes.Margins(bottom: 0);
         plot.YLabel($"QoS violations (of {jobsPerTrace} jobs)");
-        plot.Title($"Violations per policy, mean ± 95% CI over {results[0].Policies[0].Runs.Count} seeds");
+        plot.Title($"Violations per policy, mean ± 95% CI over {results[0].Policies[0].Runs.Count} seeds" + (conditions is null ? "" : $" ({conditions})"));
         plot.SavePng(path, 1200, 600);
     }
 }
