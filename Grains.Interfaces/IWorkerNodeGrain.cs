@@ -9,5 +9,7 @@ public interface IWorkerNodeGrain : IGrainWithStringKey
     /// rejected with <see cref="ArgumentException"/> and changes nothing.</summary>
     [Alias("Register")] Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool);
 
+    /// <summary>The worker's spec, condition, running attempt, configuration dictionary and drift flag, as its grain
+    /// knows them (answered between its other calls).</summary>
     [Alias("GetStatus"), Orleans.Concurrency.AlwaysInterleave] Task<WorkerStatus> GetStatus();
 }

@@ -39,12 +39,19 @@ public sealed record JobSpec(
 [GenerateSerializer, Alias("synergai.JobState")]
 public enum JobState
 {
+    /// <summary>Accepted by its job grain, not yet in its pool's queue.</summary>
     Submitted = 0,
+    /// <summary>Waiting in its pool's queue (again, after a failed attempt).</summary>
     Queued = 1,
+    /// <summary>Placed on a worker, which has not yet started it.</summary>
     Dispatched = 2,
+    /// <summary>Its attempt runs on the worker.</summary>
     Running = 3,
+    /// <summary>Ran to completion (in time or not: see <see cref="JobStatus.Violated"/>).</summary>
     Completed = 4,
+    /// <summary>Every attempt failed (<c>SynergAI:MaxAttempts</c>).</summary>
     Failed = 5,
+    /// <summary>Cancelled by a client.</summary>
     Cancelled = 6,
 }
 
@@ -68,6 +75,7 @@ public sealed record JobStatus(
     [property: Id(13)] string? Reason,
     [property: Id(14)] double TimeScale)
 {
+    /// <summary>True when the job is Completed, Failed or Cancelled: nothing will change it any more.</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
     /// <summary>Model seconds from submission to <paramref name="at"/>.</summary>

@@ -22,7 +22,9 @@ public sealed record JobQuote(
     [property: Id(11)] string Code,
     [property: Id(12)] string Reason)
 {
+    /// <summary>The predicted start as a real time, or null when no worker can run the job.</summary>
     public DateTimeOffset? StartAt => StartsInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
+    /// <summary>The predicted finish as a real time, or null when no worker can run the job.</summary>
     public DateTimeOffset? FinishAt => FinishesInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;
 }
 

@@ -17,11 +17,15 @@ public sealed record ProfilePoint(
     [property: Id(2)] double Qps,
     [property: Id(3)] double PreprocessSeconds);
 
+/// <summary>Whether a worker can take an attempt.</summary>
 [GenerateSerializer, Alias("synergai.WorkerCondition")]
 public enum WorkerCondition
 {
+    /// <summary>No worker has registered under this name.</summary>
     Unregistered = 0,
+    /// <summary>Registered and running nothing.</summary>
     Free = 1,
+    /// <summary>Running an attempt.</summary>
     Busy = 2,
 }
 
