@@ -12,13 +12,11 @@ namespace SynergAI.Scheduling.Tests;
 /// <c>best-effort</c> admission: a job whose forecast misses its deadline is admitted flagged, and the book gives
 /// flagged jobs only the workers a round leaves after every unflagged job (one rule, <see cref="PoolBook.Plan"/>, for the
 /// simulator, the forecast and the live pool's shards).
-/// fast: c* "turbo" 20 QPS; slow: "d" 2 QPS, T_pre 1. q = 100: fast 5 s, slow 51 s; q = 200: fast 10 s, slow 101 s.
+/// The testbed is <see cref="TestTestbeds.FastAndSlow"/>.
 /// </summary>
 public class BestEffortAdmissionTests
 {
-    static readonly ConfigurationDictionary Two = new(new Testbed(
-        [W("fast", "d"), W("slow", "d")],
-        [P("fast", "e", "d", 10), P("fast", "e", "turbo", 20), P("slow", "e", "d", 2, 1)]));
+    static readonly ConfigurationDictionary Two = FastAndSlow;
 
     static PoolBook Idle()
     {

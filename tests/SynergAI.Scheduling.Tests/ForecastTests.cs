@@ -11,11 +11,7 @@ namespace SynergAI.Scheduling.Tests;
 
 public class ForecastTests
 {
-    /// <summary>fast: c* "turbo" 20 QPS (default "d" 10 QPS); slow: "d" 2 QPS, T_pre 1. q = 100: fast 5 s, slow 51 s;
-    /// q = 200: fast 10 s, slow 101 s.</summary>
-    static readonly ConfigurationDictionary Two = new(new Testbed(
-        [W("fast", "d"), W("slow", "d")],
-        [P("fast", "e", "d", 10), P("fast", "e", "turbo", 20), P("slow", "e", "d", 2, 1)]));
+    static readonly ConfigurationDictionary Two = FastAndSlow;
 
     /// <summary>The pool at t = 3 of the simulator's hand-run trace (SimulatorTests.SynergAiHandRunTrace): j1 runs on
     /// fast until 5, j2 on slow until 52, j3 (arrived 2, QoS 10) and j4 (arrived 3, q 200, QoS 100) wait; one round

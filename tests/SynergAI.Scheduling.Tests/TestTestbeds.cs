@@ -23,6 +23,12 @@ internal static class TestTestbeds
     public static ProfileEntry P(string worker, string engine, string config, double qps, double pre = 0) =>
         new(worker, engine, config, qps, pre);
 
+    /// <summary>Two workers, one engine "e". fast: c* "turbo" 20 QPS (default "d" 10 QPS); slow: "d" 2 QPS, T_pre 1.
+    /// q = 100: fast 5 s, slow 51 s; q = 200: fast 10 s, slow 101 s.</summary>
+    public static readonly ConfigurationDictionary FastAndSlow = new(new Testbed(
+        [W("fast", "d"), W("slow", "d")],
+        [P("fast", "e", "d", 10), P("fast", "e", "turbo", 20), P("slow", "e", "d", 2, 1)]));
+
     /// <summary>Builds a testbed whose workers each have a single configuration "c1" per engine.</summary>
     /// <param name="rows">(worker, engine, qps, pre) — workers are created in order of first appearance.</param>
     public static Testbed Simple(params (string Worker, string Engine, double Qps, double Pre)[] rows)
