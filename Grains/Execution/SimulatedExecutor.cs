@@ -24,17 +24,23 @@ public sealed class SimulatedExecutor : IJobExecutor
     readonly IOptions<SynergAiOptions> options;
     readonly TimeProvider time;
     readonly ILogger<SimulatedExecutor> log;
-    readonly Dictionary<string, SynergAI.Scheduling.Simulation.WorkerDrift> drifts;
+    /// <summary>The drift settings, read at the first run (options are validated when the silo starts, not when its
+    /// services are built).</summary>
+    readonly Lazy<Dictionary<string, SynergAI.Scheduling.Simulation.WorkerDrift>> drifts;
     readonly DateTimeOffset started;
 
     public SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
         IHostApplicationLifetime? lifetime = null)
     {
         (this.grains, this.options, this.time, this.log) = (grains, options, time, log);
-        drifts = options.Value.Drifts().ToDictionary(d => d.Worker, StringComparer.Ordinal);
         started = time.GetUtcNow();
-        foreach (var d in drifts.Values)
-            log.LogInformation("simulated executor: runs of worker {Worker} take {Factor}× their profiled time from {From} model s on", d.Worker, d.Factor, d.FromSeconds);
+        drifts = new(() =>
+        {
+            var byWorker = options.Value.Drifts().ToDictionary(d => d.Worker, StringComparer.Ordinal);
+            foreach (var d in byWorker.Values)
+                log.LogInformation("simulated executor: runs of worker {Worker} take {Factor}× their profiled time from {From} model s on", d.Worker, d.Factor, d.FromSeconds);
+            return byWorker;
+        });
         lifetime?.ApplicationStopping.Register(StopAll);
     }
 
@@ -97,7 +103,7 @@ public sealed class SimulatedExecutor : IJobExecutor
 
     /// <summary>The drift factor of a run of the dispatch's worker started now.</summary>
     double DriftFactor(Dispatch dispatch) =>
-        drifts.TryGetValue(dispatch.Worker, out var d) && dispatch.TimeScale > 0
+        drifts.Value.TryGetValue(dispatch.Worker, out var d) && dispatch.TimeScale > 0
             && (time.GetUtcNow() - started).TotalSeconds / dispatch.TimeScale >= d.FromSeconds ? d.Factor : 1;
 
     double NoiseFactor(string job)
