@@ -67,6 +67,13 @@ internal sealed class CallPolicy
             {
                 try { return await call().WaitAsync(token); }
                 catch (Exception e) when (IsOutage(e)) { last = e; throw; }
+                catch (OperationCanceledException e) when (!token.IsCancellationRequested)
+                {
+                    // Cancelled by the cluster, not by the caller: e.g. an activation the runtime gave up on while a
+                    // silo died. The same call may succeed once the cluster is back, like any other outage.
+                    last = e;
+                    throw new TimeoutException($"the cluster cancelled the call: {e.Message}", e);
+                }
             }, cancellationToken);
         }
         catch (TimeoutRejectedException e)

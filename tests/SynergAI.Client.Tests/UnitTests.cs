@@ -143,3 +143,45 @@ public class UnitTests
         await job.Received(1).Cancel();
     }
 }
+
+/// <summary>The SDK's one retry policy on plain calls, without a cluster.</summary>
+public class CallPolicyTests
+{
+    static CallPolicy Policy() => new(new SynergAiClientOptions { RetryFor = TimeSpan.FromSeconds(5) }, "test");
+
+    [Fact]
+    public async Task A_call_the_cluster_cancelled_is_retried_like_an_outage()
+    {
+        var calls = 0;
+        var answer = await Policy().Run(() => ++calls == 1
+            ? Task.FromException<int>(new TaskCanceledException("Activation was cancelled by the runtime."))
+            : Task.FromResult(42), CancellationToken.None);
+        Assert.Equal((42, 2), (answer, calls));
+    }
+
+    [Fact]
+    public async Task A_call_the_caller_cancelled_is_not_retried()
+    {
+        using var cancel = new CancellationTokenSource();
+        var calls = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Policy().Run(() =>
+        {
+            calls++;
+            cancel.Cancel();
+            return Task.FromException<int>(new OperationCanceledException(cancel.Token));
+        }, cancel.Token));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task A_refusal_is_an_answer_and_is_not_retried()
+    {
+        var calls = 0;
+        await Assert.ThrowsAsync<UnknownJobException>(() => Policy().Run(() =>
+        {
+            calls++;
+            return Task.FromException<int>(new UnknownJobException("job-1"));
+        }, CancellationToken.None));
+        Assert.Equal(1, calls);
+    }
+}
