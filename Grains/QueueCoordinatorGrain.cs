@@ -364,13 +364,25 @@ public sealed class QueueCoordinatorGrain(
         var returned = new HashSet<string>(StringComparer.Ordinal);
         if (offered.Count > 0)
         {
-            foreach (var (_, job) in offered) _book.Enqueue(job.ToEntry());
-            await EnsureEstimatesAsync();
-            var placements = _book.Plan(Now);
-            foreach (var waiting in _book.Queue.ToList())
+            IReadOnlyList<(Placement Placement, PoolQueue.RunningAttempt Attempt)> placements = [];
+            try
             {
-                returned.Add(waiting.Id);
-                _book.Remove(waiting.Id);
+                foreach (var (_, job) in offered)
+                    if (_book.IsQueued(job.Job)) returned.Add(job.Job); // offered twice: one is enough
+                    else _book.Enqueue(job.ToEntry());
+                await EnsureEstimatesAsync();
+                placements = _book.Plan(Now);
+            }
+            finally
+            {
+                // What did not start goes back to its shard, also when the round failed half-way (a worker on a dead
+                // silo did not answer for estimates): an offer kept past its round would be queued twice when offered
+                // again, and the book would plan a job it no longer holds.
+                foreach (var waiting in _book.Queue.ToList())
+                {
+                    returned.Add(waiting.Id);
+                    _book.Remove(waiting.Id);
+                }
             }
             var left = await Task.WhenAll(placements.Select(p => StartAsync(p.Placement, p.Attempt)));
             for (var i = 0; i < placements.Count; i++)

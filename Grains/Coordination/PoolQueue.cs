@@ -64,6 +64,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     public bool CanRun(string engine) => _engines.Any(e => e.Contains(engine));
     public bool Contains(string job) => _running.ContainsKey(job) || _queuedById.ContainsKey(job);
+    public bool IsQueued(string job) => _queuedById.ContainsKey(job);
     public (IReadOnlyList<string> Engines, double Strength) Describe(string worker) =>
         ([.. _engines[Index(worker)]], _book.Workers[Index(worker)].Strength);
 
