@@ -368,8 +368,7 @@ public sealed class QueueCoordinatorGrain(
             try
             {
                 foreach (var (_, job) in offered)
-                    if (_book.IsQueued(job.Job)) returned.Add(job.Job); // offered twice: one is enough
-                    else _book.Enqueue(job.ToEntry());
+                    if (!_book.Enqueue(job.ToEntry())) returned.Add(job.Job); // offered twice: one is enough
                 await EnsureEstimatesAsync();
                 placements = _book.Plan(Now);
             }

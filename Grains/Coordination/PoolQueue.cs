@@ -64,7 +64,6 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
 
     public bool CanRun(string engine) => _engines.Any(e => e.Contains(engine));
     public bool Contains(string job) => _running.ContainsKey(job) || _queuedById.ContainsKey(job);
-    public bool IsQueued(string job) => _queuedById.ContainsKey(job);
     public (IReadOnlyList<string> Engines, double Strength) Describe(string worker) =>
         ([.. _engines[Index(worker)]], _book.Workers[Index(worker)].Strength);
 
@@ -166,10 +165,14 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         }
     }
 
-    public void Enqueue(Entry entry)
+    /// <summary>Queues a job at the end of arrival order; false (and nothing changes) if a job of its id is already
+    /// queued: the queue and the policy's view of it hold each job once, so a round can never plan a job twice.</summary>
+    public bool Enqueue(Entry entry)
     {
+        if (_queuedById.ContainsKey(entry.Id)) return false;
         entry.Order = _nextOrder++;
         Requeue(entry);
+        return true;
     }
 
     /// <summary>Puts an entry back at its place in arrival order (<see cref="Entry.Order"/>).</summary>

@@ -27,6 +27,7 @@ public sealed class FaultCluster : IAsyncLifetime
     public ScriptedExecutor Executor => (ScriptedExecutor)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobExecutor>();
     public RecordingJobHistory History => (RecordingJobHistory)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobHistory>();
     public JobEndCounter Ends => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobEndCounter>();
+    public EstimateFaults EstimateFaults => Cluster.Silos[0].ServiceProvider.GetRequiredService<EstimateFaults>();
 
     public async Task InitializeAsync()
     {
@@ -39,6 +40,8 @@ public sealed class FaultCluster : IAsyncLifetime
             silo.Services.AddSingleton<IJobHistory, RecordingJobHistory>();
             silo.Services.AddSingleton<JobEndCounter>();
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<JobEndCounter>());
+            silo.Services.AddSingleton<EstimateFaults>();
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<EstimateFaults>());
             silo.AddSynergAiControlPlane(configuration);
         });
         Cluster = builder.Build();
@@ -191,5 +194,30 @@ public sealed class JobEndCounter : IIncomingGrainCallFilter
         var after = await job.GetStatus();
         if (before is { IsFinished: false } && after is { IsFinished: true })
             _ends.GetOrAdd(after.Id, _ => new ConcurrentQueue<string>()).Enqueue($"{after.State} via {method}");
+    }
+}
+
+/// <summary>Fails the next estimate calls a pool's dispatcher makes to its workers, as a worker on a silo that just died
+/// fails them: the round that asked fails half-way, after the shards offered their jobs.</summary>
+public sealed class EstimateFaults : IIncomingGrainCallFilter
+{
+    readonly ConcurrentDictionary<string, int> _armed = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, int> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>The next <paramref name="calls"/> estimate calls from <paramref name="pool"/>'s dispatcher fail.</summary>
+    public void Arm(string pool, int calls) => _armed[pool] = calls;
+    public int FailedFor(string pool) => _failed.GetValueOrDefault(pool);
+
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        // The dispatcher's key is the pool's name; a shard's is the pool's name with its index.
+        if (context.Grain is IWorkerRuntimeGrain && context.InterfaceMethod?.Name == nameof(IWorkerRuntimeGrain.Estimate)
+            && context.SourceId?.Key.ToString() is { } pool && _armed.TryGetValue(pool, out var left) && left > 0
+            && _armed.TryUpdate(pool, left - 1, left))
+        {
+            _failed.AddOrUpdate(pool, 1, (_, n) => n + 1);
+            throw new TimeoutException($"scripted: estimate for {pool}'s dispatcher not answered");
+        }
+        return context.Invoke();
     }
 }

@@ -64,6 +64,31 @@ public class FaultTests(FaultCluster fixture)
     }
 
     [Fact]
+    public async Task A_round_that_fails_half_way_gives_its_jobs_back_and_each_runs_once_on_its_first_attempt()
+    {
+        // The shards offered their jobs; the dispatcher's estimate call fails (a worker's silo died): the offers go back
+        // to their shards, and the next round (a tick, 250 ms) places them. Kept past the round, an offer would be queued
+        // twice when offered again and the pool would stall.
+        const string pool = "f-round";
+        var workers = await Client.RegisterPool(pool, pool, All);
+        fixture.EstimateFaults.Arm(pool, 2);
+        var jobs = Enumerable.Range(1, 5).Select(i => $"{pool}-plain-{i}").ToArray();
+        await Task.WhenAll(jobs.Select((job, i) => Client.Job(job).Submit(new JobSpec(TestSupport.Engine, 41 + i, 1e5), pool)));
+
+        foreach (var job in jobs)
+        {
+            var done = await Client.WaitFinished(job);
+            Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
+            Assert.Equal(new[] { 1 }, fixture.Executor.StartCallsOf(job));
+            Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+        }
+        Assert.Equal(2, fixture.EstimateFaults.FailedFor(pool));
+        var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
+        Assert.Empty(status.Queue);
+        foreach (var worker in workers) Assert.Equal(WorkerCondition.Free, (await Client.Worker(worker).GetStatus()).Condition);
+    }
+
+    [Fact]
     public async Task A_failed_run_is_retried_and_completes_on_attempt_2()
     {
         const string pool = "f-once";

@@ -56,6 +56,20 @@ public class PoolQueueTests
     }
 
     [Fact]
+    public void A_job_queued_twice_is_held_once_and_planned_once()
+    {
+        var pool = Pool();
+        Submit(pool, "j1", "j2");
+        Estimate(pool, 0);
+        Assert.False(pool.Enqueue(new PoolQueue.Entry("j1", new JobSpec("e", 10, 100), Epoch, attempts: 0)));
+        Submit(pool, "j2"); // also while its first copy waits for estimates
+        Assert.Equal(2, pool.QueuedCount);
+        Estimate(pool, 0);
+        Assert.Equal([("j1", "x1"), ("j2", "x2")], Plan(pool, 0));
+        Assert.Equal(0, pool.QueuedCount);
+    }
+
+    [Fact]
     public void UndoPutsTheJobBackWithoutUsingUpItsAttempt()
     {
         var pool = Pool();
