@@ -12,7 +12,8 @@ public sealed record PoolSettings(
     [property: Id(4)] string? Admission = null);
 
 /// <summary>A queued job as the coordinator sees it after its latest evaluation: why it waits, as a stable code
-/// (<c>AllAcceptableWorkersBusy</c>, <c>HeldForFasterWorker</c>, …: the scheduling core's <c>WaitCode</c>) and words.</summary>
+/// (<c>AllAcceptableWorkersBusy</c>, <c>HeldForFasterWorker</c>, …: the scheduling core's <c>WaitCode</c>) and words;
+/// <see cref="BestEffort"/> when it was admitted flagged best-effort.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.QueuedJobView")]
 public sealed record QueuedJobView(
     [property: Id(0)] string Job,
@@ -23,7 +24,8 @@ public sealed record QueuedJobView(
     [property: Id(5)] string WaitReason,
     [property: Id(6)] string WaitCode = "NotYetEvaluated",
     [property: Id(7)] int Queries = 0,
-    [property: Id(8)] double QosSeconds = 0);
+    [property: Id(8)] double QosSeconds = 0,
+    [property: Id(9)] bool BestEffort = false);
 
 /// <summary>A pool's state: settings, workers, the queue (in arrival order) and what is running.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.PoolStatus")]

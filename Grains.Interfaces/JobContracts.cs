@@ -56,7 +56,8 @@ public enum JobState
 }
 
 /// <summary>Everything known about a job. Times are UTC; <see cref="Violated"/> and <see cref="ExcessSeconds"/> are in
-/// model seconds (real seconds ÷ <see cref="TimeScale"/>).</summary>
+/// model seconds (real seconds ÷ <see cref="TimeScale"/>). <see cref="BestEffort"/>: admitted under <c>best-effort</c>
+/// with a forecast that missed its deadline, so it runs only on workers no unflagged job was given.</summary>
 [GenerateSerializer, Immutable, Alias("synergai.JobStatus")]
 public sealed record JobStatus(
     [property: Id(0)] string Id,
@@ -73,7 +74,8 @@ public sealed record JobStatus(
     [property: Id(11)] bool? Violated,
     [property: Id(12)] double? ExcessSeconds,
     [property: Id(13)] string? Reason,
-    [property: Id(14)] double TimeScale)
+    [property: Id(14)] double TimeScale,
+    [property: Id(15)] bool BestEffort = false)
 {
     /// <summary>True when the job is Completed, Failed or Cancelled: nothing will change it any more.</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;

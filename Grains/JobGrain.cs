@@ -94,13 +94,13 @@ public sealed class JobGrain(
             throw new JobConflictException(Id, Job.Spec, Job.Pool);
         }
 
-        await AdmitAsync(spec, pool);
+        var bestEffort = await AdmitAsync(spec, pool);
 
         var submittedAt = time.GetUtcNow();
-        record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt };
+        record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt, BestEffort = bestEffort };
         try
         {
-            var settings = await (await pools.ShardOfAsync(pool, Id)).Enqueue(Id, spec, submittedAt, attempts: 0);
+            var settings = await (await pools.ShardOfAsync(pool, Id)).Enqueue(Id, spec, submittedAt, attempts: 0, bestEffort);
             Job.TimeScale = settings.TimeScale;
         }
         catch
@@ -115,14 +115,15 @@ public sealed class JobGrain(
         return Status();
     }
 
-    /// <summary>Admission control before anything is stored: under <c>reject</c> (the submission's, else the pool's) a job
-    /// the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on offer.</summary>
-    async Task AdmitAsync(JobSpec spec, string pool)
+    /// <summary>Admission control before anything is stored (the submission's mode, else the pool's): under <c>reject</c>
+    /// a job the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on
+    /// offer; under <c>best-effort</c> it is admitted flagged (the result).</summary>
+    async Task<bool> AdmitAsync(JobSpec spec, string pool)
     {
         var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
-        if (mode != AdmissionMode.Reject) return;
+        if (!Admission.NeedsForecast(mode)) return false;
         var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
-        if (quote.MeetsDeadline == true) return;
+        if (Admission.Admits(mode, quote.MeetsDeadline)) return Admission.FlagsBestEffort(mode, quote.MeetsDeadline);
         SynergAiMetrics.JobRejected(pool, spec.Engine);
         throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds));
     }
@@ -135,7 +136,7 @@ public sealed class JobGrain(
         if (Finished) return Status();
         if (Job.State is JobState.Submitted or JobState.Queued)
         {
-            await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts);
+            await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts, Job.BestEffort);
             if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
         }
         await SaveAsync();
@@ -210,7 +211,7 @@ public sealed class JobGrain(
         try
         {
             await GrainCalls.UntilDeliveredAsync(async () =>
-                await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts));
+                await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts, Job.BestEffort));
         }
         catch (Exception e) when (e is ArgumentException or SynergAiException)
         {
@@ -239,6 +240,6 @@ public sealed class JobGrain(
             Job.DispatchedAt, Job.StartedAt, Job.CompletedAt,
             Violated: Job.State == JobState.Failed ? true : e2e is { } t ? t > qos : null,
             ExcessSeconds: e2e is { } s ? Math.Max(0, s - qos) : null,
-            Job.Reason, Job.TimeScale);
+            Job.Reason, Job.TimeScale, Job.BestEffort);
     }
 }

@@ -21,4 +21,7 @@ public sealed class JobRecord
     [Id(12)] public int Failures { get; set; }
     /// <summary>Sequence number of the latest change of state or attempt (<see cref="JobChange"/>), for watchers.</summary>
     [Id(13)] public int Changes { get; set; }
+    /// <summary>Admitted under <c>best-effort</c> with a forecast that misses its deadline: planned only on the workers
+    /// a round leaves after every unflagged job.</summary>
+    [Id(14)] public bool BestEffort { get; set; }
 }

@@ -60,16 +60,16 @@ public sealed class PoolShardGrain(
         if (rebuilt > 0) log.LogInformation("shard {Shard} of pool {Pool}: {Jobs} waiting job(s) rebuilt from their records", _index, _pool, rebuilt);
     }
 
-    public async Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt, int attempts)
+    public async Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt, int attempts, bool bestEffort)
     {
         var home = ShardKey.Index(job, Settings.Shards);
         if (home != _index) // routed with settings older than the pool's latest (see PoolSettingsCache)
-            return await GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(_pool, home)).Enqueue(job, spec, submittedAt, attempts);
+            return await GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(_pool, home)).Enqueue(job, spec, submittedAt, attempts, bestEffort);
         if (_offered.ContainsKey(job))
         {
             // It failed at once on the worker it was offered to (the executor could not start it) and queued itself
             // again: it comes back when the round settles.
-            _requeuedWhileOffered[job] = new PoolQueue.Entry(job, spec, submittedAt, attempts);
+            _requeuedWhileOffered[job] = new PoolQueue.Entry(job, spec, submittedAt, attempts) { BestEffort = bestEffort };
             return Settings;
         }
         if (_book.Contains(job)) return Settings;
@@ -83,7 +83,7 @@ public sealed class PoolShardGrain(
                 throw new UnknownEngineException(spec.Engine, _pool, engines);
             }
         }
-        _book.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts));
+        _book.Enqueue(new PoolQueue.Entry(job, spec, submittedAt, attempts) { BestEffort = bestEffort });
         Remember(job);
         // With every worker busy at the latest round, the next worker to free up starts a round anyway.
         if (!_poked && _freeInView)
@@ -184,7 +184,7 @@ public sealed class PoolShardGrain(
             if (suspect.Finding == AntiEntropy.Finding.NotHeld)
             {
                 if (_book.Contains(suspect.Job) || !_book.CanRun(status!.Spec.Engine)) continue;
-                _book.Enqueue(new PoolQueue.Entry(suspect.Job, status.Spec, status.SubmittedAt, status.Attempts));
+                _book.Enqueue(new PoolQueue.Entry(suspect.Job, status.Spec, status.SubmittedAt, status.Attempts) { BestEffort = status.BestEffort });
                 log.LogWarning("shard {Shard} of pool {Pool}: job {Job} was waiting in no shard; queued again", _index, _pool, suspect.Job);
                 _ = Dispatcher.ShardHasWork();
             }
@@ -216,7 +216,8 @@ public sealed class PoolShardGrain(
     }
 
     /// <summary>The pool's waiting jobs that hash here, from their records. A job whose record lags behind (it was
-    /// dispatched meanwhile) is declined by its own grain when dispatched again, so taking too much is harmless.</summary>
+    /// dispatched meanwhile) is declined by its own grain when dispatched again, so taking too much is harmless. The
+    /// history rows do not carry the best-effort flag: a rebuilt job waits unflagged, ahead of where it was.</summary>
     async Task<int> RebuildAsync()
     {
         var rebuilt = 0;

@@ -64,7 +64,7 @@ public static class PoolForecaster
         var waiting = Waiting(queues);
         foreach (var (job, submittedAt) in waiting)
             if (job.Queries > 0 && job.QosSeconds > 0) // views from a shard that predates these fields carry neither
-                book.Enqueue(new PoolQueue.Entry(job.Job, new JobSpec(job.Engine, job.Queries, job.QosSeconds), submittedAt, job.Attempts));
+                book.Enqueue(new PoolQueue.Entry(job.Job, new JobSpec(job.Engine, job.Queries, job.QosSeconds), submittedAt, job.Attempts) { BestEffort = job.BestEffort });
         if (candidate is not null) book.Enqueue(candidate);
 
         double ToModel(DateTimeOffset at) => (at - view.Epoch).TotalSeconds / view.Settings.TimeScale;

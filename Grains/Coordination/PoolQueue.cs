@@ -25,6 +25,8 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
         public bool Unrunnable { get; set; }
         public string? BoundWorker { get; set; }
         public QueuedJob? Scheduled { get; set; }
+        /// <summary>Admitted best-effort: planned only on the workers a round leaves after every unflagged job.</summary>
+        public bool BestEffort { get; init; }
         /// <summary>Its place in the queue's arrival order (an undone placement goes back to it).</summary>
         internal long Order { get; set; }
     }
@@ -242,7 +244,7 @@ public sealed class PoolQueue(ISchedulingPolicy policy)
                 continue;
             }
             var job = new Job(entry.Id, toModelSeconds(entry.SubmittedAt), entry.Spec.Engine, entry.Spec.Queries, entry.Spec.QosSeconds);
-            entry.Scheduled = new QueuedJob(job, fastest, defaults);
+            entry.Scheduled = new QueuedJob(job, fastest, defaults) { BestEffort = entry.BestEffort };
             _unestimated.Remove(entry);
             if (entry.BoundWorker is { } bound && _book.TryGetWorker(bound, out var index))
             {

@@ -7,9 +7,10 @@ public sealed record QueueEntryRecord(
     [property: Id(1)] JobSpec Spec,
     [property: Id(2)] DateTimeOffset SubmittedAt,
     [property: Id(3)] int Attempts,
-    [property: Id(5)] string? BoundWorker)
+    [property: Id(5)] string? BoundWorker,
+    [property: Id(6)] bool BestEffort)
 {
-    public static QueueEntryRecord From(PoolQueue.Entry e) => new(e.Id, e.Spec, e.SubmittedAt, e.Attempts, e.BoundWorker);
+    public static QueueEntryRecord From(PoolQueue.Entry e) => new(e.Id, e.Spec, e.SubmittedAt, e.Attempts, e.BoundWorker, e.BestEffort);
 
-    public PoolQueue.Entry ToEntry() => new(Job, Spec, SubmittedAt, Attempts) { BoundWorker = BoundWorker };
+    public PoolQueue.Entry ToEntry() => new(Job, Spec, SubmittedAt, Attempts) { BoundWorker = BoundWorker, BestEffort = BestEffort };
 }

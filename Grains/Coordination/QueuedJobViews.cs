@@ -12,6 +12,6 @@ public static class QueuedJobViews
             : e.Unrunnable ? (WaitCode.NoWorkerForEngine, WaitReasons.Words(WaitCode.NoWorkerForEngine))
             : (WaitCode.BeingEstimated, WaitReasons.Words(WaitCode.BeingEstimated));
         return new QueuedJobView(e.Id, e.Spec.Engine, e.Attempts, e.Scheduled?.Urgency ?? double.NaN, e.Scheduled?.AcceptableWorkers ?? 0,
-            words, WaitReasons.Name(code), e.Spec.Queries, e.Spec.QosSeconds);
+            words, WaitReasons.Name(code), e.Spec.Queries, e.Spec.QosSeconds, e.BestEffort);
     }
 }

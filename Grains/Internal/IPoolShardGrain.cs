@@ -8,8 +8,9 @@ namespace SynergAI.Grains;
 public interface IPoolShardGrain : IGrainWithStringKey
 {
     /// <summary>Queues a job (again: idempotent) and answers the pool's settings; <see cref="UnknownEngineException"/> if no
-    /// worker of the pool can run its engine (<see cref="PoolNotReadyException"/> if it has none). <paramref name="attempts"/> is the last attempt number handed out.</summary>
-    [Alias("Enqueue")] Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt, int attempts);
+    /// worker of the pool can run its engine (<see cref="PoolNotReadyException"/> if it has none). <paramref name="attempts"/> is the last attempt number handed out;
+    /// <paramref name="bestEffort"/>: admitted flagged best-effort (planned after every unflagged job).</summary>
+    [Alias("Enqueue")] Task<PoolSettings> Enqueue(string job, JobSpec spec, DateTimeOffset submittedAt, int attempts, bool bestEffort);
 
     /// <summary>Removes a queued job; false if it is not queued here (being dispatched, dispatched, or unknown).</summary>
     [Alias("Remove")] Task<bool> Remove(string job);

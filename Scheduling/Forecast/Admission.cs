@@ -25,15 +25,18 @@ public static class Admission
 
     public static string Name(AdmissionMode mode) => Names[(int)mode];
 
-    /// <summary>Whether a job whose forecast is <paramref name="forecast"/> is admitted under <paramref name="mode"/>:
-    /// under <c>reject</c>, only when the forecast places it and says it meets its deadline.</summary>
-    public static bool Admits(AdmissionMode mode, JobForecast forecast) => mode != AdmissionMode.Reject || forecast.MeetsDeadline == true;
+    /// <summary>Whether a job is admitted under <paramref name="mode"/>, given whether its forecast meets its deadline
+    /// (null: it cannot be placed): under <c>reject</c>, only when the forecast places it and says it meets it.</summary>
+    public static bool Admits(AdmissionMode mode, bool? meetsDeadline) => mode != AdmissionMode.Reject || meetsDeadline == true;
 
     /// <summary>Whether an admitted job is flagged best-effort (<see cref="Policies.QueuedJob.BestEffort"/>): under
     /// <c>best-effort</c>, when the forecast does not say it meets its deadline. A flagged job is planned only on the
     /// workers a round leaves after every unflagged job (<see cref="Pool.PoolBook.Plan"/>), so it never takes a worker
     /// a job that can still make it was given.</summary>
-    public static bool FlagsBestEffort(AdmissionMode mode, JobForecast forecast) => mode == AdmissionMode.BestEffort && forecast.MeetsDeadline != true;
+    public static bool FlagsBestEffort(AdmissionMode mode, bool? meetsDeadline) => mode == AdmissionMode.BestEffort && meetsDeadline != true;
+
+    /// <summary>Whether admission needs a forecast of the job at all (<c>accept</c> admits and flags nothing).</summary>
+    public static bool NeedsForecast(AdmissionMode mode) => mode != AdmissionMode.Accept;
 
     /// <summary>The one-line refusal: the predicted end against the deadline, and the tightest deadline on offer.</summary>
     public static string Refusal(JobForecast forecast, double? tightestQosSeconds) =>

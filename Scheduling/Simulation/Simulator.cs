@@ -29,8 +29,8 @@ public static class Simulator
         Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Accept ? null : (job, now) =>
         {
             var forecast = PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds);
-            job.BestEffort = Admission.FlagsBestEffort(options.Admission, forecast);
-            return Admission.Admits(options.Admission, forecast);
+            job.BestEffort = Admission.FlagsBestEffort(options.Admission, forecast.MeetsDeadline);
+            return Admission.Admits(options.Admission, forecast.MeetsDeadline);
         };
         var outcomes = Advance(book, arrivals, job => learning?.Estimate(job) ?? QueuedJob.Create(job, dictionary), running: [],
             start: double.PositiveInfinity, options.ReevaluationIntervalSeconds,

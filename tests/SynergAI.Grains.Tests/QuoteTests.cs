@@ -103,6 +103,38 @@ public class AdmissionTests(ControlPlaneCluster fixture)
     }
 
     [Fact]
+    public async Task Under_best_effort_a_job_that_would_miss_is_admitted_flagged_and_never_goes_before_a_job_that_can_make_it()
+    {
+        const string pool = "admission-best-effort";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        var late = $"{pool}-late";
+        var onTime = $"{pool}-on-time";
+        try
+        {
+            await Client.StartBlocker(blocker, pool); // the only worker is busy for ~60,000 model seconds
+            var flagged = await Client.Job(late).Submit(new JobSpec(TestSupport.Engine, 100, 1_000, Admission: "best-effort"), pool);
+            Assert.Equal((JobState.Queued, true), (flagged.State, flagged.BestEffort));
+            var unflagged = await Client.Job(onTime).Submit(new JobSpec(TestSupport.Engine, 100, 1e8, Admission: "best-effort"), pool);
+            Assert.False(unflagged.BestEffort); // its forecast meets its deadline
+            var queue = (await Client.WaitForPool(pool, p => p.Queue.Count == 2, "both queued")).Queue;
+            Assert.Equal([(late, true), (onTime, false)], queue.Select(q => (q.Job, q.BestEffort)).Order());
+
+            // SynergAI alone would start the late job first (its deadline is far the tighter); flagged, it goes after.
+            await Client.Job(blocker).Cancel();
+            var first = await Client.WaitFinished(onTime);
+            var second = await Client.WaitFinished(late);
+            Assert.Equal((JobState.Completed, JobState.Completed), (first.State, second.State));
+            Assert.True(first.StartedAt < second.StartedAt, $"{onTime} started {first.StartedAt:O}, {late} {second.StartedAt:O}");
+            Assert.True(second.BestEffort);
+        }
+        finally
+        {
+            await Client.CancelQuietly([blocker, late, onTime]);
+        }
+    }
+
+    [Fact]
     public async Task A_pool_setting_of_an_unknown_admission_mode_is_refused()
     {
         const string pool = "admission-settings";

@@ -104,11 +104,11 @@ public class BestEffortAdmissionTests
     {
         var miss = new JobForecast(J("x", 0, "e", 100, 4), 0, "fast", "turbo", 3, 8, WaitCode.None, "");
         var meet = miss with { Job = J("x", 0, "e", 100, 10) };
-        Assert.True(Admission.FlagsBestEffort(AdmissionMode.BestEffort, miss));
-        Assert.False(Admission.FlagsBestEffort(AdmissionMode.BestEffort, meet));
-        Assert.False(Admission.FlagsBestEffort(AdmissionMode.Accept, miss));
-        Assert.False(Admission.FlagsBestEffort(AdmissionMode.Reject, miss));
-        Assert.True(Admission.Admits(AdmissionMode.BestEffort, miss));
+        Assert.True(Admission.FlagsBestEffort(AdmissionMode.BestEffort, miss.MeetsDeadline));
+        Assert.False(Admission.FlagsBestEffort(AdmissionMode.BestEffort, meet.MeetsDeadline));
+        Assert.False(Admission.FlagsBestEffort(AdmissionMode.Accept, miss.MeetsDeadline));
+        Assert.False(Admission.FlagsBestEffort(AdmissionMode.Reject, miss.MeetsDeadline));
+        Assert.True(Admission.Admits(AdmissionMode.BestEffort, miss.MeetsDeadline));
     }
 
     [Fact]

@@ -170,8 +170,8 @@ public class AdmissionTests
         Assert.Equal(AdmissionMode.BestEffort, Admission.Parse("Best-Effort"));
         Assert.Contains("accept, reject, best-effort", Assert.Throws<ArgumentException>(() => Admission.Parse("maybe")).Message);
         var forecast = new JobForecast(J("q", 0, "e", 100, 4), 0, "fast", "turbo", 3, 8, WaitCode.None, "");
-        Assert.False(Admission.Admits(AdmissionMode.Reject, forecast));
-        Assert.True(Admission.Admits(AdmissionMode.Accept, forecast));
+        Assert.False(Admission.Admits(AdmissionMode.Reject, forecast.MeetsDeadline));
+        Assert.True(Admission.Admits(AdmissionMode.Accept, forecast.MeetsDeadline));
         Assert.Equal("refused by admission control: the forecast finishes it 8.0 s after submission, past its 4 s deadline; the tightest deadline that would be met now is 8.1 s",
             Admission.Refusal(forecast, 8.01));
     }

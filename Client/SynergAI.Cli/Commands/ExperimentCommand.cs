@@ -59,20 +59,21 @@ internal static class ExperimentCommand
             DefaultValueFactory = _ => "reference",
         };
         fleet.AcceptOnlyFromAmong("reference", "scaled", "varied");
+        var quotes = new Option<bool>("--quotes") { Description = "With --live: quote each job just before submitting it and print how well the quotes predicted its end (median and p90 error)" };
         var timeScale = new Option<double>("--time-scale") { Description = "With --live: real seconds per trace second", DefaultValueFactory = _ => 0.01 }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number");
 
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
             experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
-            arrivals, oracle, oracleSeconds, oracleThreads, fleet,
+            arrivals, oracle, oracleSeconds, oracleThreads, fleet, quotes,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
         {
             if (!parsed.GetValue(live))
             {
-                foreach (var option in new Option[] { timeScale, cluster.Gateway, cluster.Pool })
+                foreach (var option in new Option[] { timeScale, quotes, cluster.Gateway, cluster.Pool })
                     if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with --live");
                 return Task.FromResult(Offline(parsed));
             }
@@ -98,7 +99,7 @@ internal static class ExperimentCommand
             }
             var names = PolicyCatalog.Parse(parsed.GetValue(policies)!);
             var settings = new LiveExperiment.Settings(cluster.PoolOf(parsed), parsed.GetValue(timeScale), parsed.GetValue(reevaluation),
-                parsed.GetValue(format) == "csv", parsed.GetValue(jobsOut));
+                parsed.GetValue(format) == "csv", parsed.GetValue(jobsOut), parsed.GetValue(quotes));
             return cluster.RunAsync(parsed, io, cancel, (client, token) => LiveExperiment.RunAsync(io, client, jobs, names, settings, token));
         });
 

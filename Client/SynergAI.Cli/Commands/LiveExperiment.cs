@@ -5,6 +5,7 @@ using SynergAI.Client;
 using SynergAI.Grains;
 using SynergAI.Scheduling;
 using SynergAI.Scheduling.Experiments;
+using SynergAI.Scheduling.Forecast;
 using SynergAI.Scheduling.Simulation;
 
 namespace SynergAI.Cli.Commands;
@@ -16,7 +17,8 @@ namespace SynergAI.Cli.Commands;
 /// </summary>
 internal static class LiveExperiment
 {
-    public sealed record Settings(string Pool, double TimeScale, double ReevaluationSeconds, bool Csv, string? JobsOut);
+    /// <param name="Quotes">Quote each job just before submitting it and print how well the quotes predicted the ends.</param>
+    public sealed record Settings(string Pool, double TimeScale, double ReevaluationSeconds, bool Csv, string? JobsOut, bool Quotes = false);
 
     public static async Task<int> RunAsync(CliIo io, SynergAiClient client, IReadOnlyList<Job> trace, IReadOnlyList<string> policies,
         Settings settings, CancellationToken cancel)
@@ -48,13 +50,16 @@ internal static class LiveExperiment
                 await ConfigureWhenIdleAsync(client, pool, new PoolSettings(policy, settings.TimeScale, interval), cancel);
                 var clock = Stopwatch.StartNew();
                 var ids = new List<string>(trace.Count);
+                var quoted = new Dictionary<string, double?>(StringComparer.Ordinal);
                 foreach (var job in trace)
                 {
                     var due = TimeSpan.FromSeconds(job.ArrivalSeconds * settings.TimeScale) - clock.Elapsed;
                     if (due > TimeSpan.Zero) await Task.Delay(due, cancel);
                     var id = $"live-{stamp}-{policy}-{job.Id}";
+                    var spec = new JobSpec(job.Engine, job.Queries, job.QosSeconds);
+                    if (settings.Quotes) quoted[job.Id] = (await client.QuoteAsync(spec, pool, cancel)).FinishesInSeconds;
                     submitted.Add(id);
-                    ids.Add((await client.SubmitAsync(new JobSpec(job.Engine, job.Queries, job.QosSeconds), id, pool, cancel)).Id);
+                    ids.Add((await client.SubmitAsync(spec, id, pool, cancel)).Id);
                 }
                 var finals = await Task.WhenAll(ids.Select(id => client.WaitForCompletionAsync(id, cancel))); // pushed, not polled
                 var outcomes = trace.Select((job, i) => Outcome(job, finals[i])).ToList();
@@ -63,6 +68,7 @@ internal static class LiveExperiment
                 var note = failed > 0 ? $"; {failed} did not complete (counted as violations)" : "";
                 io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {policy}: {metrics.Violations} of {metrics.Jobs} violated, mean e2e {metrics.EndToEndMean:0.0} s ({clock.Elapsed.TotalSeconds:0.0} s real){note}"));
+                if (settings.Quotes) io.Error.WriteLine($"  {policy}: {QuoteAccuracy.Of(outcomes, quoted)}");
                 runs.Add((policy, outcomes));
             }
         }

@@ -194,6 +194,7 @@ internal static class StatusOutput
         Row("violated", Bool(s.Violated));
         Row("excess s", s.ExcessSeconds is { } x ? Number(x) : "");
         Row("time scale", Number(s.TimeScale));
+        if (s.BestEffort) Row("admitted", "best-effort: its forecast missed its deadline, so it runs only where no other job was placed");
         if (wait is not null)
         {
             Row("queue position", wait.Position.ToString(CultureInfo.InvariantCulture));
