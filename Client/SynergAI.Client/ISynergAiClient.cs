@@ -59,6 +59,12 @@ public interface ISynergAiClient
     /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
     Task<IReadOnlyList<JobStatus>> ListJobsAsync(string pool = SynergAiClientOptions.DefaultPool, CancellationToken cancellationToken = default);
 
+    /// <summary>Every job that matches <paramref name="query"/>, oldest submission first: its pages read one after another
+    /// from the query's (<see cref="JobQuery.PageSize"/> at a time), each answered by the job history in one call.</summary>
+    /// <exception cref="ArgumentException">The query is malformed (<see cref="JobQuery.Problem"/>).</exception>
+    /// <exception cref="ClusterUnreachableException">The cluster did not answer.</exception>
+    Task<IReadOnlyList<JobStatus>> ListAllJobsAsync(JobQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>One page of the pool's jobs that match <paramref name="query"/> (state, engine, submission time), oldest
     /// submission first, answered by the job history in one call; pass the page's
     /// <see cref="JobPage.ContinuationToken"/> in the next query for the next page.</summary>

@@ -150,8 +150,14 @@ public sealed class SynergAiClient : ISynergAiClient
         CancellationToken cancellationToken = default)
     {
         CheckPool(pool);
+        return await ListAllJobsAsync(new JobQuery(pool, PageSize: JobQuery.MaxPageSize), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<JobStatus>> ListAllJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
         var jobs = new List<JobStatus>();
-        var query = new JobQuery(pool, PageSize: JobQuery.MaxPageSize);
         for (var next = query; ;)
         {
             var page = await ListJobsAsync(next, cancellationToken);

@@ -23,7 +23,7 @@ public static class PoolForecaster
         var (book, waiting) = await CopyAsync(view, queues, candidate, estimate);
 
         if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0)
-            return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting,
+            return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
                 WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine));
         book.Remove(QuoteId);
         var quote = PoolForecast.Quote(book.Book, view.Now,
@@ -31,18 +31,18 @@ public static class PoolForecaster
             view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
         var f = quote.Forecast;
         return new JobQuote(pool, spec, f.Worker, f.Config, f.StartSeconds - view.Now, f.FinishSeconds - view.Now, f.MeetsDeadline,
-            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting, WaitReasons.Name(f.WaitCode), f.WaitReason);
+            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason);
     }
 
     /// <summary>Every waiting job's forecast, in arrival order, with the reason its shard's latest round gave.</summary>
     public static async Task<QueueForecast> ForecastAsync(string pool, PoolView view, IReadOnlyList<ShardQueue> queues,
         DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
-        var (book, _) = await CopyAsync(view, queues, null, estimate);
+        var (book, waiting) = await CopyAsync(view, queues, null, estimate);
         var predicted = PoolForecast.Predict(book.Book, view.Now, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale)
             .ToDictionary(f => f.Job.Id, StringComparer.Ordinal);
         // Every waiting job, in arrival order; one the copy could not place (no worker runs its engine) has no times.
-        return new QueueForecast(pool, now, view.Settings.TimeScale, [.. Waiting(queues).Select((w, position) =>
+        return new QueueForecast(pool, now, view.Settings.TimeScale, [.. waiting.Select((w, position) =>
         {
             var f = predicted.GetValueOrDefault(w.Job.Job);
             return new WaitingJobForecast(w.Job.Job, position + 1, f?.Worker, f?.Config, f?.StartSeconds - view.Now, f?.FinishSeconds - view.Now,
@@ -54,9 +54,9 @@ public static class PoolForecaster
         [.. queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal)];
 
     /// <summary>A scratch copy of the pool: its workers as the view has them and the shards' waiting jobs in arrival
-    /// order (plus <paramref name="candidate"/>), estimated by the workers as a shard would. Returns the copy and how
-    /// many jobs were waiting.</summary>
-    static async Task<(PoolQueue Book, int Waiting)> CopyAsync(PoolView view, IReadOnlyList<ShardQueue> queues, PoolQueue.Entry? candidate,
+    /// order (plus <paramref name="candidate"/>), estimated by the workers as a shard would. Returns the copy and the
+    /// waiting jobs in arrival order.</summary>
+    static async Task<(PoolQueue Book, List<(QueuedJobView Job, DateTimeOffset SubmittedAt)> Waiting)> CopyAsync(PoolView view, IReadOnlyList<ShardQueue> queues, PoolQueue.Entry? candidate,
         Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
         var book = new PoolQueue(PolicyCatalog.Create(view.Settings.Policy));
@@ -73,6 +73,6 @@ public static class PoolForecaster
             var answers = pending.Request is { } request ? await Task.WhenAll(pending.Ask.Select(w => estimate(w, request))) : [];
             book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, view.Now, ToModel);
         }
-        return (book, waiting.Count);
+        return (book, waiting);
     }
 }

@@ -179,7 +179,13 @@ public sealed class JobEndCounter : IIncomingGrainCallFilter
 {
     readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _ends = new();
 
-    public IReadOnlyList<string> EndsOf(string job) => _ends.TryGetValue(job, out var ends) ? [.. ends] : [];
+    /// <summary>The job's recorded ends, once there is one (or after 5 s): the job pushes its final state to watchers
+    /// inside the call, so a test that saw it finish can get here before this filter has recorded the call.</summary>
+    public async Task<IReadOnlyList<string>> EndsOfAsync(string job)
+    {
+        for (var waited = 0; waited < 5000 && !_ends.ContainsKey(job); waited += 10) await Task.Delay(10);
+        return _ends.TryGetValue(job, out var ends) ? [.. ends] : [];
+    }
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {

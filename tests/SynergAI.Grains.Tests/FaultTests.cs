@@ -27,7 +27,7 @@ public class FaultTests(FaultCluster fixture)
         Assert.NotNull(failed.CompletedAt);
         Assert.Equal(new[] { 1, 2, 3 }, fixture.Executor.StartCallsOf(job));
         Assert.Empty(fixture.Executor.RunsOf(job));
-        Assert.Equal(new[] { "Failed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Failed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
 
         var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
         Assert.DoesNotContain(status.Queue, q => q.Job == job);
@@ -60,7 +60,7 @@ public class FaultTests(FaultCluster fixture)
         var done = await Client.WaitFinished(job);
         Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
         Assert.Equal(JobState.Completed, fixture.History.Of(job)!.State);
-        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class FaultTests(FaultCluster fixture)
             var done = await Client.WaitFinished(job);
             Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
             Assert.Equal(new[] { 1 }, fixture.Executor.StartCallsOf(job));
-            Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+            Assert.Equal(new[] { "Completed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
         }
         Assert.Equal(2, fixture.EstimateFaults.FailedFor(pool));
         var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
@@ -102,7 +102,7 @@ public class FaultTests(FaultCluster fixture)
         var runs = fixture.Executor.RunsOf(job);
         Assert.Equal(new (int, string?)[] { (1, "failed"), (2, "succeeded") }, runs.Select(r => (r.Attempt, r.How)));
         AssertNoOverlap(runs);
-        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
         Assert.Empty((await Client.WaitForPool(pool, p => p.Running == 0, "nothing running")).Queue);
     }
 
@@ -141,7 +141,7 @@ public class FaultTests(FaultCluster fixture)
         var runs = fixture.Executor.RunsOf(job);
         Assert.Equal(new (int, string?)[] { (1, "cancelled"), (2, "succeeded") }, runs.Select(r => (r.Attempt, r.How)));
         AssertNoOverlap(runs);
-        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, fixture.Ends.EndsOf(job));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
         var status = await Client.WaitForPool(pool, p => p.Running == 0, "nothing running");
         Assert.Empty(status.Queue);
         Assert.Equal(WorkerCondition.Free, (await Client.Worker(lostWorker).GetStatus()).Condition);
@@ -162,7 +162,7 @@ public class FaultTests(FaultCluster fixture)
             var runs = fixture.Executor.RunsOf(job);
             var starts = fixture.Executor.StartCallsOf(job);
             AssertNoOverlap(runs);
-            Assert.Single(fixture.Ends.EndsOf(job));
+            Assert.Single(await fixture.Ends.EndsOfAsync(job));
             Assert.Equal(starts[^1], s.Attempts); // the job's attempt number is the last one started
             Assert.Equal(starts, starts.Distinct()); // every attempt number was started once
             if (job.Contains("fail-start"))

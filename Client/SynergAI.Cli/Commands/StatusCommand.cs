@@ -46,7 +46,7 @@ internal static class StatusCommand
                     await cluster.RequireKnownPoolAsync(pool, token);
                     var wanted = (parsed.GetValue(states) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         .Select(s => Enum.Parse<JobState>(s, ignoreCase: true)).Distinct().ToList();
-                    var jobs = (await client.ListJobsAsync(pool, token)).Where(j => wanted.Count == 0 || wanted.Contains(j.State)).ToList();
+                    var jobs = await client.ListAllJobsAsync(new JobQuery(pool, wanted.Count == 0 ? null : wanted, PageSize: JobQuery.MaxPageSize), token);
                     var take = parsed.GetValue(limit) ?? (output == "table" ? DefaultTableLimit : int.MaxValue);
                     var page = jobs.Skip(parsed.GetValue(skip)).Take(take).ToList();
                     var forecast = page.Any(j => j.State == JobState.Queued) ? await client.ForecastAsync(pool, token) : null;
