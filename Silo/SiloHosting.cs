@@ -72,7 +72,13 @@ public static class SiloHosting
         if (!string.IsNullOrWhiteSpace(postgres))
             EnsureSchema(postgres);
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = endpoint.ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = endpoint.ShutdownTimeout;
+            // The web server starts beside the silo rather than after it (the host's default order), so that while the
+            // silo is still joining its cluster, liveness answers and readiness says why it is not ready.
+            o.ServicesStartConcurrently = true;
+        });
         builder.UseOrleans(silo =>
         {
             if (!string.IsNullOrWhiteSpace(endpoint.SiloName)) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);

@@ -9,7 +9,8 @@ namespace SynergAI.Silo.Operating;
 
 /// <summary>
 /// Health through ASP.NET Core's health checks. Liveness (<c>/health/live</c>) runs no check: the process answers.
-/// Readiness (<c>/health/ready</c>, open for probes) is every check tagged <c>ready</c>, each of which must hold:
+/// Readiness (<c>/health/ready</c>, open for probes) is every check tagged <c>ready</c>, each of which must hold (the web
+/// server starts beside the silo, so both answer while the silo is still joining its cluster):
 /// <list type="bullet">
 /// <item><c>control-plane</c>: the silo registered its testbed (the start-up task ran);</item>
 /// <item><c>membership</c>: this silo is Active in the cluster's membership (it has joined and is not leaving);</item>
@@ -57,9 +58,13 @@ public static class Health
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
-            return Task.FromResult(status == SiloStatus.Active
-                ? HealthCheckResult.Healthy($"silo {silo.SiloAddress} is active in the cluster")
-                : HealthCheckResult.Unhealthy($"silo {silo.SiloAddress} is {status} in the cluster's membership, not active"));
+            return Task.FromResult(status switch
+            {
+                SiloStatus.Active => HealthCheckResult.Healthy($"silo {silo.SiloAddress} is active in the cluster"),
+                SiloStatus.None or SiloStatus.Created or SiloStatus.Joining =>
+                    HealthCheckResult.Unhealthy($"silo {silo.SiloAddress} has not joined the cluster yet ({status})"),
+                _ => HealthCheckResult.Unhealthy($"silo {silo.SiloAddress} is {status} in the cluster's membership, not active"),
+            });
         }
     }
 

@@ -31,6 +31,30 @@ public class KubernetesExecutorTests
     }
 
     [Fact]
+    public async Task A_success_reports_its_engine_containers_run_time_in_model_seconds_and_a_short_run_none()
+    {
+        await using var h = await StartAsync();
+        h.Fake.Behaviour = async (pod, stopped) =>
+        {
+            pod.Run();
+            await Task.Delay(Ms(50), stopped);
+            if (pod.Job == "measured") pod.Succeed(ranFor: TimeSpan.FromSeconds(12.4)); // the container's times say 12-13 s
+            else pod.Succeed();                                                         // well under a second
+        };
+        var executor = h.NewExecutor();
+
+        await executor.StartAsync(Dispatch("measured"), default);
+        await executor.StartAsync(Dispatch("short"), default);
+        await Eventually(() => h.Worker.Reports.Count == 2, "two reports");
+
+        // Whole seconds of real time ÷ the dispatch's time scale (0.01): 1,200 or 1,300 model seconds.
+        var measured = h.Worker.ReportsOf("measured").Single().MeasuredSeconds;
+        Assert.NotNull(measured);
+        Assert.Contains(Math.Round(measured.Value, 6), new[] { 1200.0, 1300.0 });
+        Assert.Null(h.Worker.ReportsOf("short").Single().MeasuredSeconds);
+    }
+
+    [Fact]
     public async Task A_pod_that_fails_is_reported_as_a_failure_with_the_containers_exit_code()
     {
         await using var h = await StartAsync();

@@ -37,6 +37,28 @@ public class PodOutcomeTests
             PodOutcome.Of(Pod("Failed", deleting: DateTime.UtcNow, containers: [Exited("engine", 143, "Error")]))!.Error);
     }
 
+    static V1ContainerStatus Ran(string name, string from, string to) => new()
+    {
+        Name = name,
+        State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 0, StartedAt = DateTime.Parse(from).ToUniversalTime(), FinishedAt = DateTime.Parse(to).ToUniversalTime() } },
+    };
+
+    [Fact]
+    public void A_success_carries_the_engine_containers_run_time_when_it_is_long_enough_to_measure()
+    {
+        // 42 s of inference; the power-mode switch before it and the time the pod waited are not part of the run.
+        var ran = Pod("Succeeded", init: [Ran("power-mode", "2026-12-01T10:00:00Z", "2026-12-01T10:00:07Z")],
+            containers: [Ran("engine", "2026-12-01T10:00:08Z", "2026-12-01T10:00:50Z")]);
+        Assert.Equal(new PodOutcome(true, null, 42), PodOutcome.Of(ran));
+        // Kubernetes keeps whole seconds: a 9 s run could be 8-10 s, too coarse to learn from.
+        Assert.Null(PodOutcome.Of(Pod("Succeeded", containers: [Ran("engine", "2026-12-01T10:00:00Z", "2026-12-01T10:00:09Z")]))!.RunSeconds);
+        Assert.Equal(10, PodOutcome.Of(Pod("Succeeded", containers: [Ran("engine", "2026-12-01T10:00:00Z", "2026-12-01T10:00:10Z")]))!.RunSeconds);
+        // No start recorded, another container's times, or a failure: nothing measured.
+        Assert.Null(PodOutcome.Of(Pod("Succeeded", containers: [Exited("engine", 0)]))!.RunSeconds);
+        Assert.Null(PodOutcome.Of(Pod("Succeeded", containers: [Ran("sidecar", "2026-12-01T10:00:00Z", "2026-12-01T10:01:00Z")]))!.RunSeconds);
+        Assert.Null(PodOutcome.Of(Pod("Failed", containers: [Ran("engine", "2026-12-01T10:00:00Z", "2026-12-01T10:01:00Z")]))!.RunSeconds);
+    }
+
     [Fact]
     public void A_pending_pod_says_why_it_waits()
     {

@@ -42,6 +42,30 @@ public sealed class SiloHost : IAsyncDisposable
     /// <summary>Starts the silo, then connects an SDK client configured by <paramref name="configureClient"/> too.</summary>
     public static async Task<SiloHost> StartAsync(Action<SynergAiClientOptions>? configureClient, params string[] settings)
     {
+        var host = Launch(settings);
+        try
+        {
+            await host.WaitUntilReadyAsync();
+            var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddSynergAiClient(o =>
+            {
+                o.Gateways = [$"127.0.0.1:{host.GatewayPort}"];
+                configureClient?.Invoke(o);
+            });
+            host._client = builder.Build();
+            await host._client.StartAsync();
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    /// <summary>Starts the silo process and returns at once: no wait for readiness, no client.</summary>
+    public static SiloHost Launch(params string[] settings)
+    {
         var (http, silo, gateway) = (FreePort(), FreePort(), FreePort());
         var dll = Built("Silo", "SynergAI.Silo.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -59,23 +83,6 @@ public sealed class SiloHost : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await host.WaitUntilReadyAsync();
-            var builder = Host.CreateApplicationBuilder();
-            builder.Services.AddSynergAiClient(o =>
-            {
-                o.Gateways = [$"127.0.0.1:{gateway}"];
-                configureClient?.Invoke(o);
-            });
-            host._client = builder.Build();
-            await host._client.StartAsync();
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
         return host;
     }
 
@@ -120,7 +127,7 @@ public sealed class SiloHost : IAsyncDisposable
     }
 
     /// <summary>A free port below Linux's ephemeral range (so no outgoing connection can take it before the silo binds).</summary>
-    static int FreePort()
+    public static int FreePort()
     {
         for (var tries = 0; tries < 1000; tries++)
         {

@@ -9,7 +9,8 @@ namespace SynergAI.Grains.Execution.Kubernetes;
 /// <summary>
 /// Runs every attempt as one pod (see <see cref="JobPod"/>) and follows it through a <see cref="PodInformer"/>: while
 /// the pod is Pending or Running it heartbeats the worker every <see cref="SynergAiOptions.HeartbeatInterval"/>; when it
-/// succeeds, fails or is deleted by someone else it reports once. Only attempts this executor started or resumed are
+/// succeeds, fails or is deleted by someone else it reports once (a success with its engine container's run time, from
+/// which the worker learns: <see cref="PodOutcome.RunSecondsOf"/>). Only attempts this executor started or resumed are
 /// followed, so several silos can watch the same namespace.
 /// </summary>
 public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
@@ -168,7 +169,9 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         var d = tracked.Dispatch;
         try
         {
-            await _workers(d.Worker).Report(new ExecutionReport(d.Job, d.Attempt, outcome.Succeeded, outcome.Error));
+            // Measured in model seconds, as the worker's profile is (real seconds ÷ the dispatch's time scale).
+            var measured = outcome.RunSeconds is { } real && d.TimeScale > 0 ? real / d.TimeScale : (double?)null;
+            await _workers(d.Worker).Report(new ExecutionReport(d.Job, d.Attempt, outcome.Succeeded, outcome.Error, measured));
         }
         catch (Exception e)
         {

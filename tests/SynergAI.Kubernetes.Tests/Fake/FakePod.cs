@@ -57,25 +57,39 @@ public sealed class FakePod
     {
         status.Phase = "Running";
         status.StartTime = DateTime.UtcNow;
-        status.ContainerStatuses = [new V1ContainerStatus { Name = JobPod.EngineContainer, Ready = true, State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } } }];
+        status.ContainerStatuses = [new V1ContainerStatus { Name = JobPod.EngineContainer, Ready = true, State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = Seconds(DateTime.UtcNow) } } }];
         RunningFrom ??= Stopwatch.GetTimestamp();
     });
 
-    public void Succeed() => End("Succeeded", 0, "Completed", null);
+    /// <summary>Succeeded; its engine container's terminated state says it ran <paramref name="ranFor"/> (default: since
+    /// <see cref="Run"/>).</summary>
+    public void Succeed(TimeSpan? ranFor = null) => End("Succeeded", 0, "Completed", null, ranFor);
 
-    public void Fail(int exitCode = 1, string reason = "Error", string? message = null) => End("Failed", exitCode, reason, message);
+    public void Fail(int exitCode = 1, string reason = "Error", string? message = null) => End("Failed", exitCode, reason, message, null);
 
     /// <summary>Stays Pending with a container waiting for a reason (e.g. ImagePullBackOff).</summary>
     public void Wait(string reason) => Move(status =>
         status.ContainerStatuses = [new V1ContainerStatus { Name = JobPod.EngineContainer, State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason } } }]);
 
-    void End(string phase, int exitCode, string reason, string? message) => Move(status =>
+    /// <summary>Container times to the whole second, as a real API server keeps them.</summary>
+    static DateTime Seconds(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+    void End(string phase, int exitCode, string reason, string? message, TimeSpan? ranFor) => Move(status =>
     {
         status.Phase = phase;
+        var now = DateTime.UtcNow;
+        var started = ranFor is { } ran ? now - ran : status.ContainerStatuses?.FirstOrDefault()?.State?.Running?.StartedAt;
         status.ContainerStatuses = [new V1ContainerStatus
         {
             Name = JobPod.EngineContainer,
-            State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Reason = reason, Message = message, FinishedAt = DateTime.UtcNow } },
+            State = new V1ContainerState
+            {
+                Terminated = new V1ContainerStateTerminated
+                {
+                    ExitCode = exitCode, Reason = reason, Message = message,
+                    StartedAt = started is { } s ? Seconds(s) : null, FinishedAt = Seconds(now),
+                },
+            },
         }];
         if (RunningFrom is not null) RunningUntil ??= Stopwatch.GetTimestamp();
     });
