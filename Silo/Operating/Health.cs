@@ -91,11 +91,15 @@ public static class Health
         }
     }
 
-    sealed class PoolWorkersCheck(IGrainFactory grains, IOptions<SynergAiOptions> options) : IHealthCheck
+    sealed class PoolWorkersCheck(IGrainFactory grains, IOptions<SynergAiOptions> options, ILocalSiloDetails silo,
+        IClusterMembershipService membership) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var pool = options.Value.Pool;
+            // No grain call before the silo is active: it could not be answered yet, and probes come every few seconds.
+            if (membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) != SiloStatus.Active)
+                return HealthCheckResult.Unhealthy($"pool '{pool}' not asked: this silo is not active in the cluster yet");
             try
             {
                 var view = await grains.GetGrain<IPoolDispatchGrain>(pool).GetView().WaitAsync(CheckTimeout, cancellationToken);

@@ -68,7 +68,15 @@ public sealed partial class TraceRun : IAsyncDisposable
              "--Logging:LogLevel:SynergAI.Grains.Execution=Debug", .. _siloArgs])).ToList();
         lock (_silos) _silos.AddRange(started);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
+        try
+        {
+            await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(timeout.Token)));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            DumpSilos();
+            throw new TimeoutException($"{started.Count(s => !s.HasExited)} silo(s) not ready after 90 s (their output above)");
+        }
         Say($"{count} silo(s) ready");
     }
 
