@@ -17,8 +17,8 @@ public static class PostgresHosting
     public static ISiloBuilder AddSynergAiPostgres(this ISiloBuilder silo, string connectionString)
     {
         const string inner = StorageNames.Grains + "-adonet";
-        var history = ForSilo(connectionString, HistoryConnections);
-        connectionString = ForSilo(connectionString, ProviderConnections);
+        var history = WithPoolLimit(connectionString, HistoryConnections);
+        connectionString = WithPoolLimit(connectionString, ProviderConnections);
         silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddAdoNetGrainStorage(inner, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Grains, (services, _) => new ResilientGrainStorage(
@@ -35,20 +35,13 @@ public static class PostgresHosting
     /// (<c>max_connections</c> 100), after which new connections fail instead of waiting their turn.</summary>
     public const int ProviderConnections = 20, HistoryConnections = 10;
 
-    /// <summary>
-    /// The connection string one of the silo's pools uses: <c>Maximum Pool Size</c> = <paramref name="limit"/> and
-    /// <c>Multiplexing</c> on, each unless the string sets it. With Npgsql's multiplexing the many small statements of
-    /// concurrent grains share connections and network writes instead of each renting a connection for one round trip:
-    /// it took one silo's submissions on PostgreSQL from about 1,550 to 2,200 per second (README "Performance"). Nothing
-    /// on these pools holds session state (the schema's advisory lock is taken on a connection of its own).
-    /// </summary>
-    public static string ForSilo(string connectionString, int limit)
+    /// <summary>The connection string with <c>Maximum Pool Size</c> = <paramref name="limit"/> unless it sets one.</summary>
+    public static string WithPoolLimit(string connectionString, int limit)
     {
-        var given = new NpgsqlConnectionStringBuilder(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!keys.ContainsKey("Maximum Pool Size")) builder.MaxPoolSize = limit;
-        if (!keys.ContainsKey("Multiplexing")) builder.Multiplexing = true;
-        return builder.EquivalentTo(given) ? connectionString : builder.ConnectionString;
+        if (new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Maximum Pool Size"))
+            return connectionString;
+        builder.MaxPoolSize = limit;
+        return builder.ConnectionString;
     }
 }

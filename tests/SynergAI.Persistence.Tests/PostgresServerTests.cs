@@ -66,15 +66,13 @@ public sealed class PostgresServerTests
 public sealed class ConnectionPoolLimitTests
 {
     [Fact]
-    public void A_silo_caps_its_pools_and_multiplexes_unless_the_connection_string_says_otherwise()
+    public void A_silo_caps_its_pools_unless_the_connection_string_sets_a_size()
     {
-        var tuned = new Npgsql.NpgsqlConnectionStringBuilder(
-            Grains.Persistence.PostgresHosting.ForSilo("Host=db;Database=synergai;Username=u;Password=p", 20));
-        Assert.Equal((20, true, "db", "synergai", "p"), (tuned.MaxPoolSize, tuned.Multiplexing, tuned.Host, tuned.Database, tuned.Password));
+        var capped = new Npgsql.NpgsqlConnectionStringBuilder(
+            Grains.Persistence.PostgresHosting.WithPoolLimit("Host=db;Database=synergai;Username=u;Password=p", 20));
+        Assert.Equal((20, "db", "synergai", "p"), (capped.MaxPoolSize, capped.Host, capped.Database, capped.Password));
 
-        var given = "Host=db;Database=synergai;maximum pool size=7;Multiplexing=false";
-        Assert.Equal(given, Grains.Persistence.PostgresHosting.ForSilo(given, 20));
-        var sized = new Npgsql.NpgsqlConnectionStringBuilder(Grains.Persistence.PostgresHosting.ForSilo("Host=db;Maximum Pool Size=7", 20));
-        Assert.Equal((7, true), (sized.MaxPoolSize, sized.Multiplexing));
+        var given = "Host=db;Database=synergai;maximum pool size=7";
+        Assert.Equal(given, Grains.Persistence.PostgresHosting.WithPoolLimit(given, 20));
     }
 }

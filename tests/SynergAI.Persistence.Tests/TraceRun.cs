@@ -365,6 +365,6 @@ public sealed partial class TraceRun : IAsyncDisposable
     public void DumpSilos()
     {
         foreach (var silo in Silos)
-            _output.WriteLine($"--- silo {silo.SiloPort} (pid {silo.Pid}) ---\n{string.Join('\n', silo.Lines.Where(l => !l.Contains("dbug:")).TakeLast(60))}");
+            _output.WriteLine($"--- silo {silo.SiloPort} (pid {silo.Pid}) ---\n{string.Join('\n', silo.Lines.Where(l => !l.Contains("dbug:") && !l.Contains("HealthChecks")).TakeLast(60))}");
     }
 }
