@@ -230,8 +230,6 @@ public sealed class JobGrain(
         log.LogInformation("job {Job} failed: {Reason}", Id, reason);
     }
 
-    public Task RecordHistory() => Job.Spec is null ? Task.CompletedTask : Writer.WriteAsync();
-
     bool IsCurrent(int attempt) => Job.Spec is not null && !Finished && attempt == Job.Attempts;
 
     JobStatus Status()

@@ -68,27 +68,17 @@ public sealed class InMemoryJobHistory : IJobHistory
 }
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at
-/// every change of state, never moved back to an older attempt. The silo's concurrent upserts share batches
-/// (<see cref="GroupCommit{T}"/>): under load one round trip and one commit carry many jobs' rows.</summary>
-public sealed class PostgresJobHistorySink : IJobHistory
+/// every change of state, never moved back to an older attempt.</summary>
+public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log) : IJobHistory
 {
-    readonly NpgsqlDataSource _dataSource;
-    readonly ResiliencePipeline _retry;
-    readonly GroupCommit<JobStatus> _upserts;
+    readonly ResiliencePipeline _retry = ResilientGrainStorage.TransientRetry(log, "job history");
 
-    public PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log)
-    {
-        _dataSource = dataSource;
-        _retry = ResilientGrainStorage.TransientRetry(log, "job history");
-        _upserts = new GroupCommit<JobStatus>(async batch =>
-            await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, batch, token)));
-    }
-
-    public Task RecordAsync(JobStatus status) => _upserts.WriteAsync(status);
+    public async Task RecordAsync(JobStatus status) =>
+        await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, status, token));
 
     public async Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) =>
-        await _retry.ExecuteAsync(async token => await PostgresJobHistory.UnfinishedAsync(_dataSource, pool, token));
+        await _retry.ExecuteAsync(async token => await PostgresJobHistory.UnfinishedAsync(dataSource, pool, token));
 
     public async Task<JobPage> QueryAsync(JobQuery query, double timeScale) =>
-        await _retry.ExecuteAsync(async token => await PostgresJobHistory.QueryAsync(_dataSource, query, timeScale, token));
+        await _retry.ExecuteAsync(async token => await PostgresJobHistory.QueryAsync(dataSource, query, timeScale, token));
 }

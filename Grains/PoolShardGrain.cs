@@ -175,9 +175,9 @@ public sealed class PoolShardGrain(
                 foreach (var (name, run) in await RunsAsync([worker])) runs[name] = run;
             if (AntiEntropy.Recheck(found, status, runs, time.GetUtcNow(), grace) is not { } suspect)
             {
-                // The row lags behind the record (a silo died between the two writes): the job brings it up to date.
+                // The row lags behind the record (a silo died between the two writes): bring it up to date.
                 if (status is not null && rows.Find(r => r.Job == status.Id) is { } row && (row.State, row.Attempts) != (status.State, status.Attempts))
-                    await GrainFactory.GetGrain<IJobLifecycleGrain>(status.Id).RecordHistory();
+                    await history.RecordAsync(status);
                 continue;
             }
             acted++;

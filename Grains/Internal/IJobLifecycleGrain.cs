@@ -17,8 +17,4 @@ public interface IJobLifecycleGrain : IGrainWithStringKey
     /// <summary>The attempt ended. A success completes the job; a failure queues it again in its pool, or fails it for
     /// good after <c>SynergAI:MaxAttempts</c> failed attempts.</summary>
     [Alias("OnAttemptEnded"), AlwaysInterleave] Task OnAttemptEnded(int attempt, bool succeeded, DateTimeOffset at, string? error);
-
-    /// <summary>Writes the job's history row again from its record (a silo died between the two writes). The job writes
-    /// it itself, in turn with its own writes, so a row can never be overtaken by an older status.</summary>
-    [Alias("RecordHistory"), AlwaysInterleave] Task RecordHistory();
 }
