@@ -52,11 +52,12 @@ public sealed class TestbedRegistration(IGrainFactory grains, IOptions<SynergAiO
         var o = options.Value;
         var testbed = ReferenceTestbed.LoadOr(string.IsNullOrWhiteSpace(o.Testbed) ? null : o.Testbed);
         // One after another in file order: that is the pool's worker order, which round robin and tie-breaks follow,
-        // as in the simulator.
+        // as in the simulator. Retried: silos that start together may each activate the same worker while the cluster's
+        // directory converges, and all but one write then fail their storage's version check.
         foreach (var worker in testbed.Workers)
-            await grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
+            await GrainCalls.UntilDeliveredAsync(() => grains.GetGrain<IWorkerNodeGrain>(worker.Name).Register(
                 new WorkerSpec(worker.Name, worker.Arch, worker.Cpus, worker.MemoryGb, worker.DefaultConfig),
-                [.. ProfileOf(testbed, worker)], o.Pool);
+                [.. ProfileOf(testbed, worker)], o.Pool), cancellationToken);
         // After a restart of the whole cluster, attempts that were running are lost (their executors went with the
         // silos): each pool checks its running attempts with their workers.
         await ClusterRecovery.RecoverAllPoolsAsync(grains, log, cancellationToken);
