@@ -163,9 +163,12 @@ public sealed class JobGrain(
         return Status();
     }
 
+    /// <summary>Takes a dispatch only while the job waits: a job whose attempt is dispatched or running declines any
+    /// other, even a newer one (a stale copy of it queued again — a retried enqueue that arrived after its dispatch —
+    /// must not start a second run). Its attempt ends first, through its worker or the sweep.</summary>
     public async Task<bool> OnDispatched(Dispatch dispatch)
     {
-        if (Job.Spec is null || Finished || dispatch.Attempt <= Job.Attempts) return false;
+        if (Job.Spec is null || Job.State is not (JobState.Submitted or JobState.Queued) || dispatch.Attempt <= Job.Attempts) return false;
         Job.State = JobState.Dispatched;
         Job.Attempts = dispatch.Attempt;
         Job.Worker = dispatch.Worker;

@@ -40,6 +40,7 @@ public sealed class InMemoryJobHistory : IJobHistory
 
     public Task RecordAsync(JobStatus status)
     {
+        if (_finished.TryGetValue(status.Id, out var done) && !JobProgress.IsNoOlder(status, done)) return Task.CompletedTask;
         if (status.IsFinished)
         {
             _unfinished.TryRemove(status.Id, out _);
@@ -47,7 +48,7 @@ public sealed class InMemoryJobHistory : IJobHistory
             else _finished[status.Id] = status;
             while (_finished.Count > FinishedKept && _finishedOrder.TryDequeue(out var oldest)) _finished.TryRemove(oldest, out _);
         }
-        else _unfinished.AddOrUpdate(status.Id, status, (_, known) => known.Attempts > status.Attempts ? known : status);
+        else _unfinished.AddOrUpdate(status.Id, status, (_, known) => JobProgress.IsNoOlder(status, known) ? status : known);
         return Task.CompletedTask;
     }
 
@@ -68,7 +69,7 @@ public sealed class InMemoryJobHistory : IJobHistory
 }
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at
-/// every change of state, never moved back to an older attempt.</summary>
+/// every change of state, never moved back (<see cref="JobProgress"/>).</summary>
 public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log) : IJobHistory
 {
     readonly ResiliencePipeline _retry = ResilientGrainStorage.TransientRetry(log, "job history");

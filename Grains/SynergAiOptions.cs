@@ -41,6 +41,12 @@ public sealed class SynergAiOptions
     /// <summary>How often (real time) the executor (simulated or Kubernetes) sends a heartbeat for each running attempt.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A simulated run whose worker has acknowledged none of its heartbeats sent in this long stops itself:
+    /// half of <see cref="HeartbeatTimeout"/>, so it has stopped before its worker, hearing nothing for the whole
+    /// timeout, declares it lost and lets its job run elsewhere — even when the worker's grain moved to another silo
+    /// while this one lives on, unreachable for a while.</summary>
+    public TimeSpan RunLease => HeartbeatTimeout / 2;
+
     /// <summary>Simulated executor: run-time noise, a LogNormal(0, Noise) factor per job (0 = runs take their estimate).</summary>
     public double Noise { get; set; }
 

@@ -21,6 +21,9 @@ public sealed class WorkerNodeRecord
     [Id(5)] public List<MeasuredRun> MeasuredRuns { get; set; } = [];
     /// <summary>The corrections this worker's estimates use (see <see cref="WorkerLearning"/>).</summary>
     [Id(6)] public List<ProfileCorrection> Corrections { get; set; } = [];
+    /// <summary>The silo whose executor started <see cref="Running"/> (its parsable address); null when nothing runs, or
+    /// in a record stored before this was kept.</summary>
+    [Id(7)] public string? RunSilo { get; set; }
 }
 
 /// <summary>
@@ -34,6 +37,8 @@ public sealed class WorkerNodeRecord
 public sealed class WorkerNodeGrain(
     [PersistentState("worker-node", StorageNames.Grains)] IPersistentState<WorkerNodeRecord> record,
     IJobExecutor executor,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     IOptions<SynergAiOptions> options,
     TimeProvider time,
     ILogger<WorkerNodeGrain> log) : Grain, IWorkerNodeGrain, IWorkerRuntimeGrain
@@ -55,9 +60,8 @@ public sealed class WorkerNodeGrain(
         if (Node.Running is not { } running) return;
 
         // Restored with a running attempt: this grain was elsewhere before. If this silo's executor runs the attempt
-        // (or re-attaches to it), it keeps heartbeating. If not, the run may still be alive in the silo where this grain
-        // was (the grain moved, but that silo did not die): its heartbeats arrive here within a few intervals. Only
-        // silence for ResumeGrace means the attempt died with its silo; requeueing earlier could run the job twice.
+        // (or re-attaches to it), it keeps heartbeating. If not, the run may live on in the silo that started it, its
+        // heartbeats held up for a while (a silo's death stalls calls): see LostAttempt for how long the worker waits.
         _resuming = !await executor.ResumeAsync(running, cancellationToken);
         WatchHeartbeats();
     }
@@ -66,8 +70,6 @@ public sealed class WorkerNodeGrain(
     bool _resuming;
 
     WorkerLearning Learning => _learning ??= new WorkerLearning(Name, Node.MeasuredRuns, Node.Corrections);
-
-    TimeSpan ResumeGrace => GrainCalls.Shorter(options.Value.HeartbeatInterval * 3, options.Value.HeartbeatTimeout);
 
     public async Task<WorkerStatus> Register(WorkerSpec spec, ProfilePoint[] profile, string pool)
     {
@@ -112,6 +114,7 @@ public sealed class WorkerNodeGrain(
 
         dispatch = dispatch with { ProfileSeconds = ProfileSeconds(dispatch.Engine, dispatch.Config, dispatch.Queries) };
         Node.Running = dispatch;
+        Node.RunSilo = silo.SiloAddress.ToParsableString();
         SynergAiMetrics.WorkerIs(Name, Node.Pool, busy: true);
         await record.WriteStateAsync();
         var job = GrainFactory.GetGrain<IJobLifecycleGrain>(dispatch.Job);
@@ -146,14 +149,12 @@ public sealed class WorkerNodeGrain(
         return StartResult.Started;
     }
 
-    public Task Heartbeat(string job, int attempt)
+    public Task<bool> Heartbeat(string job, int attempt)
     {
-        if (Node.Running is { } running && running.Job == job && running.Attempt == attempt)
-        {
-            _lastHeartbeat = time.GetUtcNow();
-            _resuming = false;
-        }
-        return Task.CompletedTask;
+        if (Node.Running is not { } running || running.Job != job || running.Attempt != attempt) return Task.FromResult(false);
+        _lastHeartbeat = time.GetUtcNow();
+        _resuming = false;
+        return Task.FromResult(true);
     }
 
     public async Task Report(ExecutionReport report)
@@ -252,6 +253,7 @@ public sealed class WorkerNodeGrain(
     {
         SynergAiMetrics.WorkerFreed(Name, Node.Pool, Node.Running, time.GetUtcNow());
         Node.Running = null;
+        Node.RunSilo = null;
         Node.LastFreeAt = time.GetUtcNow();
         _lastHeartbeat = null;
         _resuming = false;
@@ -271,8 +273,10 @@ public sealed class WorkerNodeGrain(
     {
         if (Node.Running is not { } running || _lastHeartbeat is not { } last) return;
         var silent = time.GetUtcNow() - last;
-        if (silent < (_resuming ? ResumeGrace : options.Value.HeartbeatTimeout)) return;
-        var why = _resuming ? "lost with its silo" : $"lost: no heartbeat for {silent.TotalSeconds:0.#} s";
+        var (patience, withItsSilo) = LostAttempt.Patience(_resuming, Node.RunSilo, silo.SiloAddress.ToParsableString(),
+            s => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(s)) is SiloStatus.Dead or SiloStatus.None, options.Value);
+        if (silent < patience) return;
+        var why = withItsSilo ? "lost with its silo" : $"lost: no heartbeat for {silent.TotalSeconds:0.#} s";
         log.LogWarning("attempt {Attempt} of {Job} on {Worker} {Why}; requeueing it", running.Attempt, running.Job, Name, why);
         await executor.CancelAsync(running.Job, running.Attempt); // make sure a late executor cannot run it twice
         await EndAttempt(running, succeeded: false, $"worker '{Name}' {why}");

@@ -15,12 +15,14 @@ namespace SynergAI.Grains.Execution;
 /// started from its time on (model seconds since this executor started, as <c>experiment --drift</c> counts from the
 /// trace's start).
 /// Runs live in the silo's process: when the silo stops they stop first, so that none succeeds unrecorded while the
-/// worker grains are going away (their jobs run again elsewhere).
+/// worker grains are going away (their jobs run again elsewhere). A run also stops itself when its worker answers a
+/// heartbeat with "not mine" or acknowledges none for <see cref="SynergAiOptions.RunLease"/> (see there): the worker
+/// may have given its job to another run.
 /// </summary>
 public sealed class SimulatedExecutor : IJobExecutor
 {
     readonly ConcurrentDictionary<(string Job, int Attempt), CancellationTokenSource> _running = new();
-    readonly IGrainFactory grains;
+    readonly Func<string, IRunReports> workers;
     readonly IOptions<SynergAiOptions> options;
     readonly TimeProvider time;
     readonly ILogger<SimulatedExecutor> log;
@@ -31,8 +33,13 @@ public sealed class SimulatedExecutor : IJobExecutor
 
     public SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
         IHostApplicationLifetime? lifetime = null)
+        : this(name => new WorkerGrainReports(grains.GetGrain<IWorkerRuntimeGrain>(name)), options, time, log, lifetime) { }
+
+    /// <summary>With workers from elsewhere (tests give stand-ins that answer heartbeats as scripted).</summary>
+    internal SimulatedExecutor(Func<string, IRunReports> workers, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
+        IHostApplicationLifetime? lifetime = null)
     {
-        (this.grains, this.options, this.time, this.log) = (grains, options, time, log);
+        (this.workers, this.options, this.time, this.log) = (workers, options, time, log);
         started = time.GetUtcNow();
         drifts = new(() =>
         {
@@ -77,14 +84,24 @@ public sealed class SimulatedExecutor : IJobExecutor
 
     async Task RunAsync(Dispatch dispatch, TimeSpan runFor, double modelSeconds, CancellationToken stop)
     {
-        var worker = grains.GetGrain<IWorkerRuntimeGrain>(dispatch.Worker);
+        var worker = workers(dispatch.Worker);
+        var lease = new Lease(time.GetUtcNow()); // its start was acknowledged: the worker started it
         var end = time.GetUtcNow() + runFor;
         try
         {
             for (var left = runFor; left > TimeSpan.Zero; left = end - time.GetUtcNow())
             {
                 await Task.Delay(left < options.Value.HeartbeatInterval ? left : options.Value.HeartbeatInterval, time, stop);
-                if (end > time.GetUtcNow()) await worker.Heartbeat(dispatch.Job, dispatch.Attempt);
+                var now = time.GetUtcNow();
+                if (now - lease.AcknowledgedAt >= options.Value.RunLease)
+                {
+                    log.LogWarning("simulated attempt {Attempt} of {Job} on {Worker}: no heartbeat acknowledged for {Seconds:0.#} s; stopping it",
+                        dispatch.Attempt, dispatch.Job, dispatch.Worker, (now - lease.AcknowledgedAt).TotalSeconds);
+                    await CancelAsync(dispatch.Job, dispatch.Attempt); // no report: its worker declares it lost
+                    return;
+                }
+                // Not awaited: a heartbeat stuck behind an unreachable grain must not hold up the lease's check.
+                if (end > now) _ = HeartbeatAsync(worker, dispatch, lease, now);
             }
             if (!_running.TryRemove((dispatch.Job, dispatch.Attempt), out _)) return; // cancelled meanwhile
             log.LogDebug("run ended: {Job} attempt {Attempt} succeeded", dispatch.Job, dispatch.Attempt);
@@ -98,6 +115,42 @@ public sealed class SimulatedExecutor : IJobExecutor
         {
             // The worker's heartbeat check requeues the attempt if this report never arrives.
             log.LogWarning(e, "simulated attempt {Attempt} of {Job} on {Worker} could not report", dispatch.Attempt, dispatch.Job, dispatch.Worker);
+        }
+    }
+
+    async Task HeartbeatAsync(IRunReports worker, Dispatch dispatch, Lease lease, DateTimeOffset sentAt)
+    {
+        try
+        {
+            if (await worker.Heartbeat(dispatch.Job, dispatch.Attempt))
+            {
+                lease.Acknowledge(sentAt);
+                return;
+            }
+            if (!_running.ContainsKey((dispatch.Job, dispatch.Attempt))) return;
+            log.LogWarning("worker {Worker} no longer holds attempt {Attempt} of {Job}: stopping its run", dispatch.Worker, dispatch.Attempt, dispatch.Job);
+            await CancelAsync(dispatch.Job, dispatch.Attempt);
+        }
+        catch (Exception e)
+        {
+            log.LogDebug("heartbeat of {Job} attempt {Attempt} failed: {Error}", dispatch.Job, dispatch.Attempt, e.Message); // the lease decides
+        }
+    }
+
+    /// <summary>When the latest heartbeat that the worker acknowledged was sent: acknowledgements may come back out of order.</summary>
+    sealed class Lease(DateTimeOffset startedAt)
+    {
+        long _ticks = startedAt.UtcTicks;
+        public DateTimeOffset AcknowledgedAt => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public void Acknowledge(DateTimeOffset sentAt)
+        {
+            for (var seen = Interlocked.Read(ref _ticks); sentAt.UtcTicks > seen;)
+            {
+                var was = Interlocked.CompareExchange(ref _ticks, sentAt.UtcTicks, seen);
+                if (was == seen) return;
+                seen = was;
+            }
         }
     }
 

@@ -14,8 +14,9 @@ public interface IWorkerRuntimeGrain : IGrainWithStringKey
     /// <see cref="StartResult.Busy"/>.</summary>
     [Alias("Start")] Task<StartResult> Start(Dispatch dispatch);
 
-    /// <summary>The executor's sign of life for the running attempt.</summary>
-    [Alias("Heartbeat"), AlwaysInterleave] Task Heartbeat(string job, int attempt);
+    /// <summary>The executor's sign of life for the running attempt. False: the worker no longer holds this attempt
+    /// (it declared it lost and its job may already run elsewhere), so the executor must stop it at once.</summary>
+    [Alias("Heartbeat"), AlwaysInterleave] Task<bool> Heartbeat(string job, int attempt);
 
     /// <summary>The executor's report that an attempt ended; a report for any attempt but the running one is ignored.</summary>
     [Alias("Report")] Task Report(ExecutionReport report);

@@ -14,15 +14,43 @@ public sealed record JobHistoryRow(
         s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason);
 }
 
+/// <summary>
+/// The order in which a job's statuses follow one another: by attempt number, and within one attempt Submitted,
+/// Dispatched, Running, then Queued (the attempt failed) or finished. A job writes its own statuses in order, but
+/// others may write one it showed earlier (the anti-entropy sweep brings a lagging row up to date with a status it
+/// read a moment ago): a history keeps the latest in this order, so a row never moves back.
+/// </summary>
+public static class JobProgress
+{
+    public static int Within(JobState state) => state switch
+    {
+        JobState.Submitted => 0,
+        JobState.Dispatched => 1,
+        JobState.Running => 2,
+        JobState.Queued => 3,
+        _ => 4, // finished
+    };
+
+    /// <summary>Whether <paramref name="incoming"/> is no older than <paramref name="stored"/>.</summary>
+    public static bool IsNoOlder(JobStatus incoming, JobStatus stored) =>
+        (incoming.Attempts, Within(incoming.State)).CompareTo((stored.Attempts, Within(stored.State))) >= 0;
+
+    /// <summary><see cref="Within"/> as SQL over a state column.</summary>
+    public static string Sql(string column) =>
+        $"CASE {column} {string.Join(" ", Enum.GetValues<JobState>().Select(s => $"WHEN '{s}' THEN {Within(s)}"))} END";
+}
+
 /// <summary>The queryable job history (<c>synergai_job_history</c>, created by <see cref="PostgresSchema"/>).</summary>
 public static class PostgresJobHistory
 {
+    static readonly string StoredProgress = JobProgress.Sql("h.state");
+
     const string Columns = "job, pool, engine, queries, qos_s, state, worker, config, attempts, submitted_at, dispatched_at, "
                          + "started_at, completed_at, violated, excess_s, reason";
 
     /// <summary>Inserts or replaces the row of <paramref name="status"/>'s job (one statement: all or nothing). A row
-    /// is never moved backwards: an update whose attempt is older than the stored one is ignored. Returns whether a
-    /// row was written.</summary>
+    /// is never moved backwards: an update older than the stored row (<see cref="JobProgress"/>) is ignored. Returns
+    /// whether a row was written.</summary>
     public static async Task<bool> UpsertAsync(NpgsqlDataSource dataSource, JobStatus status, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
@@ -37,7 +65,7 @@ public static class PostgresJobHistory
                 submitted_at = excluded.submitted_at, dispatched_at = excluded.dispatched_at, started_at = excluded.started_at,
                 completed_at = excluded.completed_at, violated = excluded.violated, excess_s = excluded.excess_s,
                 reason = excluded.reason, updated_at = now()
-            WHERE h.attempts <= excluded.attempts
+            WHERE (h.attempts, {StoredProgress}) <= (excluded.attempts, @progress)
             """);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string>("job", status.Id));
@@ -49,6 +77,7 @@ public static class PostgresJobHistory
         p.Add(Nullable("worker", NpgsqlDbType.Text, status.Worker));
         p.Add(Nullable("config", NpgsqlDbType.Text, status.Config));
         p.Add(new NpgsqlParameter<int>("attempts", status.Attempts));
+        p.Add(new NpgsqlParameter<int>("progress", JobProgress.Within(status.State)));
         p.Add(new NpgsqlParameter<DateTimeOffset>("submitted", status.SubmittedAt.ToUniversalTime()));
         p.Add(Nullable("dispatched", NpgsqlDbType.TimestampTz, status.DispatchedAt?.ToUniversalTime()));
         p.Add(Nullable("started", NpgsqlDbType.TimestampTz, status.StartedAt?.ToUniversalTime()));

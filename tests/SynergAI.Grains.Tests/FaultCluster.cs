@@ -156,7 +156,11 @@ public sealed class ScriptedExecutor(IGrainFactory grains, IOptions<SynergAiOpti
             for (var left = runFor; left > TimeSpan.Zero; left = runFor - clock.Elapsed)
             {
                 await Task.Delay(left < options.Value.HeartbeatInterval ? left : options.Value.HeartbeatInterval, stop);
-                if (clock.Elapsed < runFor) await worker.Heartbeat(dispatch.Job, dispatch.Attempt);
+                if (clock.Elapsed < runFor && !await worker.Heartbeat(dispatch.Job, dispatch.Attempt))
+                {
+                    await CancelAsync(dispatch.Job, dispatch.Attempt); // its worker let go of it
+                    return;
+                }
             }
             lock (_gate)
             {

@@ -170,6 +170,41 @@ public class WorkerNodeTests(ControlPlaneCluster fixture)
         }
     }
 
+    /// <summary>A job whose attempt runs declines a newer dispatch to another worker (a stale copy of it queued again,
+    /// e.g. a retried enqueue that arrived after its dispatch): the other worker frees itself and the first run goes on
+    /// alone. Driven by hand-made dispatches of pool Q, as in the test below.</summary>
+    [Fact]
+    public async Task A_job_whose_attempt_runs_declines_a_newer_dispatch_to_another_worker()
+    {
+        const string p = "wk-fence-p";
+        const string q = "wk-fence-q";
+        await fixture.Pool(p, p, ["x86"]);
+        var targets = await fixture.Pool(q, q, ["x86", "agx"]);
+        var blocker = $"{p}-blocker";
+        var job = $"{p}-a";
+        try
+        {
+            await Client.StartBlocker(blocker, p);
+            var spec = new JobSpec(TestSupport.Engine, 5000, 1e5);
+            Assert.Equal(JobState.Queued, (await Client.Job(job).Submit(spec, p)).State);
+            Dispatch To(string worker, int attempt) => new(job, attempt, q, worker, spec.Engine, spec.Queries, "threads=16",
+                TestSupport.OptimalSeconds(spec.Engine, "x86", spec.Queries), 0.01, DateTimeOffset.UtcNow, "test");
+
+            Assert.Equal(StartResult.Started, await Client.WorkerRuntime(targets[0]).Start(To(targets[0], 1)));
+            Assert.Equal(StartResult.JobDeclined, await Client.WorkerRuntime(targets[1]).Start(To(targets[1], 2)));
+
+            Assert.Equal(WorkerCondition.Free, (await Client.Worker(targets[1]).GetStatus()).Condition);
+            var status = (await Client.Job(job).GetStatus())!;
+            Assert.Equal((1, targets[0]), (status.Attempts, status.Worker));
+            Assert.Equal(JobState.Completed, (await Client.WaitFinished(job)).State);
+            Assert.Equal(1, (await Client.Job(job).GetStatus())!.Attempts);
+        }
+        finally
+        {
+            await Client.CancelQuietly([job, blocker]);
+        }
+    }
+
     /// <summary>
     /// Two Start calls race for one free worker. The jobs must be real, submitted jobs: for never-submitted ids
     /// OnDispatched declines, the worker frees itself at once and the second Start then finds it free too — both calls

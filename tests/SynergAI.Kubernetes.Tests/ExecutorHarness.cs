@@ -82,10 +82,15 @@ public sealed class RecordingWorker : SynergAI.Grains.Execution.IRunReports
     public IReadOnlyList<ExecutionReport> ReportsOf(string job) => [.. _reports.Where(r => r.Job == job)];
     public int HeartbeatsOf(string job, int attempt = 1) => _heartbeats.GetValueOrDefault((job, attempt));
 
-    public Task Heartbeat(string job, int attempt)
+    readonly ConcurrentDictionary<(string, int), bool> _letGo = new();
+
+    /// <summary>From now on this worker answers that it no longer holds the attempt (it declared it lost).</summary>
+    public void LetGo(string job, int attempt = 1) => _letGo[(job, attempt)] = true;
+
+    public Task<bool> Heartbeat(string job, int attempt)
     {
         _heartbeats.AddOrUpdate((job, attempt), 1, (_, n) => n + 1);
-        return Task.CompletedTask;
+        return Task.FromResult(!_letGo.ContainsKey((job, attempt)));
     }
 
     public Task Report(ExecutionReport report)

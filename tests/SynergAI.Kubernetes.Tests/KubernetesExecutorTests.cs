@@ -211,6 +211,24 @@ public class KubernetesExecutorTests
     }
 
     [Fact]
+    public async Task A_pod_whose_worker_no_longer_holds_its_attempt_is_deleted_without_a_report()
+    {
+        await using var h = await StartAsync();
+        h.Fake.Behaviour = Behaviours.RunFor(TimeSpan.FromSeconds(30));
+        var executor = h.NewExecutor();
+        await executor.StartAsync(Dispatch("let-go"), default);
+        await Eventually(() => h.Fake.Pods.Single().Phase == "Running", "the pod to run");
+        Assert.False(h.Fake.Pods.Single().Deleted);
+
+        h.Worker.LetGo("let-go"); // the worker declared the attempt lost: its job may already run elsewhere
+        await Eventually(() => h.Fake.Pods.Single().Deleted, "the pod to be deleted");
+        Assert.Equal("executor", h.Fake.Pods.Single().DeletedBy);
+        await Task.Delay(300);
+        Assert.Empty(h.Worker.Reports);
+        Assert.Empty(executor.TrackedPods);
+    }
+
+    [Fact]
     public async Task Resume_follows_a_pod_another_executor_started_and_says_false_for_one_that_does_not_exist()
     {
         await using var h = await StartAsync();

@@ -131,6 +131,13 @@ public sealed class SchemaTests(PersistenceFixture fixture)
         Assert.Equal(("node-1", "c4", 2), (row.Worker, row.Config, row.Attempts));
         Assert.Equal(t0.AddSeconds(9), row.CompletedAt);
         Assert.Contains(await PostgresJobHistory.ListAsync(fixture.DataSource, "pool-a"), r => r.Job == "job-hist-1");
+
+        // Within one attempt too: a Running status read before the job completed (the sweep writes such late ones)
+        // does not take back the Completed row; the same status again is written (idempotent).
+        var running = done with { State = JobState.Running, CompletedAt = null, Violated = null, ExcessSeconds = null };
+        Assert.False(await PostgresJobHistory.UpsertAsync(fixture.DataSource, running));
+        Assert.Equal(JobState.Completed, (await PostgresJobHistory.GetAsync(fixture.DataSource, "job-hist-1"))!.State);
+        Assert.True(await PostgresJobHistory.UpsertAsync(fixture.DataSource, done));
     }
 
     [Fact]

@@ -223,7 +223,9 @@ public sealed partial class TraceRun : IAsyncDisposable
             Assert.True(succeeded >= 1, $"{job.Id}: no successful run: {string.Join("; ", mine)}");
             repeated += succeeded - 1;
             foreach (var (earlier, later) in Overlaps(mine, r => r.Job))
-                Assert.Fail($"{job.Id}: attempt {later.Attempt} started {later.Started:O} before attempt {earlier.Attempt} stopped ({earlier.StoppedBy:O})");
+                Assert.Fail($"{job.Id}: attempt {later.Attempt} started {later.Started:O} before attempt {earlier.Attempt} stopped ({earlier.StoppedBy:O}); " +
+                    $"runs: {string.Join("; ", mine.Select(r => $"attempt {r.Attempt} on {r.Worker} in silo {r.Silo.SiloPort} {r.Started:HH:mm:ss.fff}-{r.Ended:HH:mm:ss.fff} {r.How ?? "(no end)"}"))}" +
+                    $"\nits lines:\n{string.Join('\n', mine.Select(r => r.Silo).Distinct().Concat(runs.Select(r => r.Silo).Distinct()).Distinct().SelectMany(s => s.Lines.Where(l => l.Contains(job.Id + " ") || l.Contains(job.Id + ",") || l.EndsWith(job.Id)).Select(l => $"[{s.SiloPort}] {l}")))}");
         }
         return repeated;
     }

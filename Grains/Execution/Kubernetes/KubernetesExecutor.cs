@@ -208,8 +208,7 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
                         beats.Add(GiveUpPendingAsync(tracked, now - tracked.Since));
                         continue;
                     }
-                    var d = tracked.Dispatch;
-                    beats.Add(_workers(d.Worker).Heartbeat(d.Job, d.Attempt));
+                    beats.Add(HeartbeatOneAsync(tracked));
                 }
                 // A slow worker grain must not hold up the others' heartbeats: wait one interval at most.
                 try { await Task.WhenAll(beats).WaitAsync(_control.Value.HeartbeatInterval, _time, stop); }
@@ -220,6 +219,16 @@ public sealed class KubernetesExecutor : IJobExecutor, IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>One heartbeat; a worker that no longer holds the attempt (it declared it lost, and the job may already
+    /// run elsewhere) gets its pod deleted, so that two runs of one job never overlap.</summary>
+    async Task HeartbeatOneAsync(Tracked tracked)
+    {
+        var d = tracked.Dispatch;
+        if (await _workers(d.Worker).Heartbeat(d.Job, d.Attempt) || !_tracked.ContainsKey(tracked.Pod)) return;
+        _log.LogWarning("worker {Worker} no longer holds attempt {Attempt} of {Job}: deleting its pod {Pod}", d.Worker, d.Attempt, d.Job, tracked.Pod);
+        await CancelAsync(d.Job, d.Attempt);
     }
 
     async Task GiveUpPendingAsync(Tracked tracked, TimeSpan waited)
