@@ -126,7 +126,7 @@ public sealed class SoakTests(SiloProcessFixture fixture, ITestOutputHelper outp
             {
                 var status = statuses.GetValueOrDefault(s.Id);
                 var row = history.GetValueOrDefault(s.Id);
-                var succeeded = byJob[s.Id].Count(r => r.How == "succeeded");
+                var succeeded = byJob[s.Id].Count(r => TraceRun.Succeeded(r, status));
                 if (status?.State != JobState.Completed || row?.State != "Completed" || succeeded != 1)
                     notCompletedOnce.Add($"{s.Id}: SDK {Describe(status)}; history {Describe(row)}; successful runs {succeeded}");
             }
@@ -150,7 +150,7 @@ public sealed class SoakTests(SiloProcessFixture fixture, ITestOutputHelper outp
             // ---- figures ----
             var finished = acked.Select(s => statuses.GetValueOrDefault(s.Id)).OfType<JobStatus>().ToList();
             var reRuns = acked.Count(s => byJob[s.Id].Count() > 1);
-            var repeatedSuccesses = acked.Sum(s => Math.Max(0, byJob[s.Id].Count(r => r.How == "succeeded") - 1));
+            var repeatedSuccesses = acked.Sum(s => Math.Max(0, byJob[s.Id].Count(r => TraceRun.Succeeded(r, statuses.GetValueOrDefault(s.Id))) - 1));
             var waits = acked.Select(s => (s.Id, Wait: byJob[s.Id].Any() ? byJob[s.Id].Min(r => r.Started) - s.SentAt : (TimeSpan?)null))
                 .Where(w => w.Wait is not null).ToList();
             var longestWait = waits.Count > 0 ? waits.MaxBy(w => w.Wait) : default;

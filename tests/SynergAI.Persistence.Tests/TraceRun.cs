@@ -204,7 +204,7 @@ public sealed partial class TraceRun : IAsyncDisposable
         IReadOnlyList<ExecutorRun> runs)
     {
         Assert.All(statuses, s => Assert.True(s.State == JobState.Completed, $"{s.Id}: {s.State} ({s.Reason})"));
-        var repeated = AssertRanWithoutOverlap(trace, runs);
+        var repeated = AssertRanWithoutOverlap(trace, runs, statuses.ToDictionary(s => s.Id));
         Assert.Equal(new Dictionary<string, long> { ["Completed"] = trace.Count }, await HistoryStatesAsync());
         return repeated;
     }
@@ -212,14 +212,15 @@ public sealed partial class TraceRun : IAsyncDisposable
     /// <summary>Every job ran to success at least once and no two runs of one job overlapped in time. Answers how many
     /// successful runs were repeated: a run can succeed and die with its silo before the success is recorded, and
     /// then the job runs again (at-least-once execution; the job still completes once).</summary>
-    public static int AssertRanWithoutOverlap(IReadOnlyList<TracedJob> trace, IReadOnlyList<ExecutorRun> runs)
+    public static int AssertRanWithoutOverlap(IReadOnlyList<TracedJob> trace, IReadOnlyList<ExecutorRun> runs,
+        IReadOnlyDictionary<string, JobStatus> statuses)
     {
         var byJob = runs.ToLookup(r => r.Job);
         var repeated = 0;
         foreach (var job in trace)
         {
             var mine = byJob[job.Id].OrderBy(r => r.Started).ToList();
-            var succeeded = mine.Count(r => r.How == "succeeded");
+            var succeeded = mine.Count(r => Succeeded(r, statuses.GetValueOrDefault(job.Id)));
             Assert.True(succeeded >= 1, $"{job.Id}: no successful run: {string.Join("; ", mine)}");
             repeated += succeeded - 1;
             foreach (var (earlier, later) in Overlaps(mine, r => r.Job))
@@ -229,6 +230,12 @@ public sealed partial class TraceRun : IAsyncDisposable
         }
         return repeated;
     }
+
+    /// <summary>Whether a run succeeded: its end line says so, or its silo was killed before it logged an end (lines
+    /// still queued for the console die with a killed process) and the job completed by this very attempt.</summary>
+    public static bool Succeeded(ExecutorRun run, JobStatus? final) => run.How == "succeeded"
+        || run.Ended is null && run.Silo.EndedAt is not null
+           && final is { State: JobState.Completed } && final.Attempts == run.Attempt && final.Worker == run.Worker;
 
     /// <summary>Runs that overlap in time within a group (<paramref name="key"/>: a job's runs, a worker's runs): each
     /// run that started before an earlier-started run of its group had stopped, with that run.</summary>
@@ -360,6 +367,10 @@ public sealed partial class TraceRun : IAsyncDisposable
             _client.Dispose();
         }
         foreach (var silo in Silos) silo.Dispose();
+        // For a look at a passing run: every silo's whole output, in the folder this names.
+        if (Environment.GetEnvironmentVariable("SYNERGAI_TEST_SILO_LOGS") is { Length: > 0 } folder)
+            foreach (var silo in Silos)
+                File.WriteAllLines(Path.Combine(folder, $"silo-{silo.SiloPort}-{silo.Pid}.log"), silo.Lines);
         try { Directory.Delete(_testbed, recursive: true); } catch (IOException) { }
     }
 
