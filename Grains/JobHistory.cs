@@ -69,13 +69,23 @@ public sealed class InMemoryJobHistory : IJobHistory
 }
 
 /// <summary>The <c>synergai_job_history</c> table (see <see cref="PostgresJobHistory"/>): one row per job, upserted at
-/// every change of state, never moved back (<see cref="JobProgress"/>).</summary>
-public sealed class PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log) : IJobHistory
+/// every change of state, never moved back (<see cref="JobProgress"/>). The silo's concurrent upserts share batches
+/// (<see cref="GroupCommit{T}"/>): under load one round trip and one commit carry many jobs' rows.</summary>
+public sealed class PostgresJobHistorySink : IJobHistory
 {
-    readonly ResiliencePipeline _retry = ResilientGrainStorage.TransientRetry(log, "job history");
+    readonly NpgsqlDataSource dataSource;
+    readonly ResiliencePipeline _retry;
+    readonly GroupCommit<JobStatus> _upserts;
 
-    public async Task RecordAsync(JobStatus status) =>
-        await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, status, token));
+    public PostgresJobHistorySink(NpgsqlDataSource dataSource, ILogger<PostgresJobHistorySink> log)
+    {
+        this.dataSource = dataSource;
+        _retry = ResilientGrainStorage.TransientRetry(log, "job history");
+        _upserts = new GroupCommit<JobStatus>(async batch =>
+            await _retry.ExecuteAsync(async token => await PostgresJobHistory.UpsertAsync(dataSource, batch, token)));
+    }
+
+    public Task RecordAsync(JobStatus status) => _upserts.WriteAsync(status);
 
     public async Task<IReadOnlyList<JobHistoryRow>> UnfinishedAsync(string pool) =>
         await _retry.ExecuteAsync(async token => await PostgresJobHistory.UnfinishedAsync(dataSource, pool, token));

@@ -14,78 +14,65 @@ public sealed record JobHistoryRow(
         s.Config, s.Attempts, s.SubmittedAt, s.DispatchedAt, s.StartedAt, s.CompletedAt, s.Violated, s.ExcessSeconds, s.Reason);
 }
 
-/// <summary>
-/// The order in which a job's statuses follow one another: by attempt number, and within one attempt Submitted,
-/// Dispatched, Running, then Queued (the attempt failed) or finished. A job writes its own statuses in order, but
-/// others may write one it showed earlier (the anti-entropy sweep brings a lagging row up to date with a status it
-/// read a moment ago): a history keeps the latest in this order, so a row never moves back.
-/// </summary>
-public static class JobProgress
-{
-    public static int Within(JobState state) => state switch
-    {
-        JobState.Submitted => 0,
-        JobState.Dispatched => 1,
-        JobState.Running => 2,
-        JobState.Queued => 3,
-        _ => 4, // finished
-    };
-
-    /// <summary>Whether <paramref name="incoming"/> is no older than <paramref name="stored"/>.</summary>
-    public static bool IsNoOlder(JobStatus incoming, JobStatus stored) =>
-        (incoming.Attempts, Within(incoming.State)).CompareTo((stored.Attempts, Within(stored.State))) >= 0;
-
-    /// <summary><see cref="Within"/> as SQL over a state column.</summary>
-    public static string Sql(string column) =>
-        $"CASE {column} {string.Join(" ", Enum.GetValues<JobState>().Select(s => $"WHEN '{s}' THEN {Within(s)}"))} END";
-}
-
 /// <summary>The queryable job history (<c>synergai_job_history</c>, created by <see cref="PostgresSchema"/>).</summary>
 public static class PostgresJobHistory
 {
-    static readonly string StoredProgress = JobProgress.Sql("h.state");
-
     const string Columns = "job, pool, engine, queries, qos_s, state, worker, config, attempts, submitted_at, dispatched_at, "
                          + "started_at, completed_at, violated, excess_s, reason";
+
+    static readonly string UpsertSql = $"""
+        INSERT INTO synergai_job_history AS h ({Columns}, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
+        ON CONFLICT (job) DO UPDATE
+        SET pool = excluded.pool, engine = excluded.engine, queries = excluded.queries, qos_s = excluded.qos_s,
+            state = excluded.state, worker = excluded.worker, config = excluded.config, attempts = excluded.attempts,
+            submitted_at = excluded.submitted_at, dispatched_at = excluded.dispatched_at, started_at = excluded.started_at,
+            completed_at = excluded.completed_at, violated = excluded.violated, excess_s = excluded.excess_s,
+            reason = excluded.reason, updated_at = now()
+        WHERE (h.attempts, {JobProgress.Sql("h.state")}) <= (excluded.attempts, {JobProgress.Sql("excluded.state")})
+        """;
 
     /// <summary>Inserts or replaces the row of <paramref name="status"/>'s job (one statement: all or nothing). A row
     /// is never moved backwards: an update older than the stored row (<see cref="JobProgress"/>) is ignored. Returns
     /// whether a row was written.</summary>
-    public static async Task<bool> UpsertAsync(NpgsqlDataSource dataSource, JobStatus status, CancellationToken cancellationToken = default)
+    public static async Task<bool> UpsertAsync(NpgsqlDataSource dataSource, JobStatus status, CancellationToken cancellationToken = default) =>
+        await UpsertAsync(dataSource, [status], cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <summary>Upserts the rows of several statuses as one batch: one round trip and one transaction (all or nothing),
+    /// each row under the same rule as a single upsert, in order. Returns how many rows were written.</summary>
+    public static async Task<int> UpsertAsync(NpgsqlDataSource dataSource, IReadOnlyList<JobStatus> statuses, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(status);
-        await using var command = dataSource.CreateCommand($"""
-            INSERT INTO synergai_job_history AS h ({Columns}, updated_at)
-            VALUES (@job, @pool, @engine, @queries, @qos, @state, @worker, @config, @attempts, @submitted, @dispatched,
-                    @started, @completed, @violated, @excess, @reason, now())
-            ON CONFLICT (job) DO UPDATE
-            SET pool = excluded.pool, engine = excluded.engine, queries = excluded.queries, qos_s = excluded.qos_s,
-                state = excluded.state, worker = excluded.worker, config = excluded.config, attempts = excluded.attempts,
-                submitted_at = excluded.submitted_at, dispatched_at = excluded.dispatched_at, started_at = excluded.started_at,
-                completed_at = excluded.completed_at, violated = excluded.violated, excess_s = excluded.excess_s,
-                reason = excluded.reason, updated_at = now()
-            WHERE (h.attempts, {StoredProgress}) <= (excluded.attempts, @progress)
-            """);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string>("job", status.Id));
-        p.Add(new NpgsqlParameter<string>("pool", status.Pool));
-        p.Add(new NpgsqlParameter<string>("engine", status.Spec.Engine));
-        p.Add(new NpgsqlParameter<int>("queries", status.Spec.Queries));
-        p.Add(new NpgsqlParameter<double>("qos", status.Spec.QosSeconds));
-        p.Add(new NpgsqlParameter<string>("state", status.State.ToString()));
-        p.Add(Nullable("worker", NpgsqlDbType.Text, status.Worker));
-        p.Add(Nullable("config", NpgsqlDbType.Text, status.Config));
-        p.Add(new NpgsqlParameter<int>("attempts", status.Attempts));
-        p.Add(new NpgsqlParameter<int>("progress", JobProgress.Within(status.State)));
-        p.Add(new NpgsqlParameter<DateTimeOffset>("submitted", status.SubmittedAt.ToUniversalTime()));
-        p.Add(Nullable("dispatched", NpgsqlDbType.TimestampTz, status.DispatchedAt?.ToUniversalTime()));
-        p.Add(Nullable("started", NpgsqlDbType.TimestampTz, status.StartedAt?.ToUniversalTime()));
-        p.Add(Nullable("completed", NpgsqlDbType.TimestampTz, status.CompletedAt?.ToUniversalTime()));
-        p.Add(Nullable("violated", NpgsqlDbType.Boolean, status.Violated));
-        p.Add(Nullable("excess", NpgsqlDbType.Double, status.ExcessSeconds));
-        p.Add(Nullable("reason", NpgsqlDbType.Text, status.Reason));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Count == 0) return 0;
+        await using var batch = dataSource.CreateBatch();
+        foreach (var status in statuses)
+        {
+            ArgumentNullException.ThrowIfNull(status);
+            var command = new NpgsqlBatchCommand(UpsertSql);
+            var p = command.Parameters;
+            p.Add(new NpgsqlParameter<string> { TypedValue = status.Id });
+            p.Add(new NpgsqlParameter<string> { TypedValue = status.Pool });
+            p.Add(new NpgsqlParameter<string> { TypedValue = status.Spec.Engine });
+            p.Add(new NpgsqlParameter<int> { TypedValue = status.Spec.Queries });
+            p.Add(new NpgsqlParameter<double> { TypedValue = status.Spec.QosSeconds });
+            p.Add(new NpgsqlParameter<string> { TypedValue = status.State.ToString() });
+            p.Add(Nullable(NpgsqlDbType.Text, status.Worker));
+            p.Add(Nullable(NpgsqlDbType.Text, status.Config));
+            p.Add(new NpgsqlParameter<int> { TypedValue = status.Attempts });
+            p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = status.SubmittedAt.ToUniversalTime() });
+            p.Add(Nullable(NpgsqlDbType.TimestampTz, status.DispatchedAt?.ToUniversalTime()));
+            p.Add(Nullable(NpgsqlDbType.TimestampTz, status.StartedAt?.ToUniversalTime()));
+            p.Add(Nullable(NpgsqlDbType.TimestampTz, status.CompletedAt?.ToUniversalTime()));
+            p.Add(Nullable(NpgsqlDbType.Boolean, status.Violated));
+            p.Add(Nullable(NpgsqlDbType.Double, status.ExcessSeconds));
+            p.Add(Nullable(NpgsqlDbType.Text, status.Reason));
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var written = 0;
+        foreach (var command in batch.BatchCommands) written += command.RecordsAffected;
+        return written;
     }
 
     /// <summary>One job's row, or null.</summary>
@@ -176,6 +163,8 @@ public static class PostgresJobHistory
 
     internal static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) =>
         new(name, type) { Value = value ?? DBNull.Value };
+
+    static NpgsqlParameter Nullable(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
 }
 
 /// <summary>The profiles table (<c>synergai_profile</c>): measured operating points per pool, worker, engine and config.</summary>

@@ -66,13 +66,13 @@ public sealed class PostgresServerTests
 public sealed class ConnectionPoolLimitTests
 {
     [Fact]
-    public void A_silo_caps_its_pools_unless_the_connection_string_sets_a_size()
+    public void A_silo_caps_its_pools_and_sets_their_multiplexing_unless_the_connection_string_says_otherwise()
     {
-        var capped = new Npgsql.NpgsqlConnectionStringBuilder(
-            Grains.Persistence.PostgresHosting.WithPoolLimit("Host=db;Database=synergai;Username=u;Password=p", 20));
-        Assert.Equal((20, "db", "synergai", "p"), (capped.MaxPoolSize, capped.Host, capped.Database, capped.Password));
+        var tuned = new Npgsql.NpgsqlConnectionStringBuilder(Grains.Persistence.PostgresHosting.ForPool("Host=db;Database=synergai;Username=u;Password=p", 20, multiplexing: true));
+        Assert.Equal((20, true, "db", "synergai", "p"), (tuned.MaxPoolSize, tuned.Multiplexing, tuned.Host, tuned.Database, tuned.Password));
+        Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(Grains.Persistence.PostgresHosting.ForPool("Host=db", 20, multiplexing: false)).Multiplexing);
 
-        var given = "Host=db;Database=synergai;maximum pool size=7";
-        Assert.Equal(given, Grains.Persistence.PostgresHosting.WithPoolLimit(given, 20));
+        var given = new Npgsql.NpgsqlConnectionStringBuilder(Grains.Persistence.PostgresHosting.ForPool("Host=db;Database=synergai;maximum pool size=7;Multiplexing=false", 20, multiplexing: true));
+        Assert.Equal((7, false), (given.MaxPoolSize, given.Multiplexing));
     }
 }

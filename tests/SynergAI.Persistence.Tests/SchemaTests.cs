@@ -141,6 +141,30 @@ public sealed class SchemaTests(PersistenceFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_of_history_rows_is_written_in_order_under_the_same_rule_and_all_or_nothing()
+    {
+        var t0 = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        JobStatus Status(string job, JobState state, int attempts) => new(job, "pool-b", new JobSpec("resnet", 40, 12.5), state, attempts,
+            null, null, t0, null, null, null, null, null, null, 1.0);
+
+        // The same job several times in one batch: the latest status stays, older ones (by attempt, then within it) are ignored.
+        var written = await PostgresJobHistory.UpsertAsync(fixture.DataSource,
+            [Status("job-batch-1", JobState.Queued, 1), Status("job-batch-2", JobState.Queued, 1), Status("job-batch-1", JobState.Running, 2),
+             Status("job-batch-1", JobState.Queued, 1), Status("job-batch-1", JobState.Dispatched, 2)]);
+        Assert.Equal(3, written);
+        Assert.Equal((JobState.Running, 2), await StateOf("job-batch-1"));
+        Assert.Equal((JobState.Queued, 1), await StateOf("job-batch-2"));
+
+        // A row PostgreSQL refuses (a NUL byte in the job id) fails the whole batch: no row of it is kept.
+        await Assert.ThrowsAnyAsync<Exception>(() => PostgresJobHistory.UpsertAsync(fixture.DataSource,
+            [Status("job-batch-3", JobState.Queued, 1), Status("job-batch-\0bad", JobState.Queued, 1)]));
+        Assert.Null(await PostgresJobHistory.GetAsync(fixture.DataSource, "job-batch-3"));
+
+        async Task<(JobState, int)> StateOf(string job) => await PostgresJobHistory.GetAsync(fixture.DataSource, job) is { } row
+            ? (row.State, row.Attempts) : throw new InvalidOperationException($"no row for {job}");
+    }
+
+    [Fact]
     public async Task Profiles_import_is_all_or_nothing()
     {
         ProfilePoint[] good = [new("resnet", "c1", 10, 0.5), new("resnet", "c2", 20, 0.7)];
