@@ -13,6 +13,9 @@ namespace SynergAI.Grains;
 
 public static class Hosting
 {
+    /// <summary>The grain directory of the pool's long-lived grains (dispatcher, shards, workers, the pool directory).</summary>
+    public const string PoolGrainDirectory = "synergai-pool";
+
     /// <summary>Adds the SynergAI control plane to a silo: settings from the <c>SynergAI</c> section (validated at start),
     /// the executor chosen by <c>SynergAI:Executor</c> (simulated or kubernetes) unless another <see cref="IJobExecutor"/>
     /// is registered already, and a start-up task that registers
@@ -31,11 +34,13 @@ public static class Hosting
         silo.Services.TryAddSingleton<PoolSettingsCache>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();
 #pragma warning disable ORLEANSEXP003 // experimental in Orleans 10: the strongly consistent directory Orleans is moving to
-        // A silo's death deactivates no grain on the surviving silos, and no grain is ever active twice. With the default
-        // directory, a death deactivates every grain whose directory entry the dead silo held; a pool's grains waiting
-        // on each other across such deactivations stalled for the 30 s call timeout (kill -9 tests, README "Reliability").
-        // Every silo of a cluster must use the same directory: moving a running cluster onto it takes a full restart.
-        silo.AddDistributedGrainDirectory();
+        // For the pool's long-lived grains (PoolGrainDirectory): a silo's death deactivates none of them on the surviving
+        // silos, and none is ever active twice. With the default directory, a death deactivates every grain whose entry
+        // the dead silo held; the pool's grains waiting on each other across such deactivations stalled for the 30 s
+        // call timeout (kill -9 tests, README "Reliability"). Job grains keep the default directory: one is activated
+        // per submission, and registering it costs more in the new one. Every silo of a cluster must use the same
+        // directories: moving a running cluster onto these takes a full restart.
+        silo.AddDistributedGrainDirectory(PoolGrainDirectory);
 #pragma warning restore ORLEANSEXP003
         silo.AddStartupTask<TestbedRegistration>();
         silo.Services.AddHostedService<ClusterRecovery>();

@@ -19,6 +19,7 @@ namespace SynergAI.Grains;
 /// and the jobs' own status, never a run.
 /// </summary>
 [Reentrant, ActivationCountBasedPlacement] // shards spread over the silos with everything else
+[Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class PoolShardGrain(
     IOptions<SynergAiOptions> options,
     IJobHistory history,

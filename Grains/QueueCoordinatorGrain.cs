@@ -16,7 +16,7 @@ namespace SynergAI.Grains;
 /// the rest. Reentrant so that no call cycle through it can deadlock; rounds run one at a time.
 /// See docs/control-plane.md.
 /// </summary>
-[Reentrant]
+[Reentrant, Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class QueueCoordinatorGrain(
     [PersistentState("pool", StorageNames.Grains)] IPersistentState<PoolRecord> record,
     IOptions<SynergAiOptions> options,

@@ -34,6 +34,7 @@ public sealed class WorkerNodeRecord
 /// then on; a worker whose times leave the profile's band is flagged as drifted.
 /// </summary>
 [Orleans.Placement.ActivationCountBasedPlacement] // spread over the silos: each worker answers its own estimates and runs its own attempts
+[Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class WorkerNodeGrain(
     [PersistentState("worker-node", StorageNames.Grains)] IPersistentState<WorkerNodeRecord> record,
     IJobExecutor executor,

@@ -7,6 +7,7 @@ public sealed class PoolDirectoryRecord
 }
 
 /// <summary>Every pool that has had a coordinator. Written once per new pool, read on recovery.</summary>
+[Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class PoolDirectoryGrain(
     [PersistentState("pool-directory", StorageNames.Grains)] IPersistentState<PoolDirectoryRecord> record) : Grain, IPoolDirectoryGrain
 {
