@@ -15,7 +15,12 @@ namespace SynergAI.Scheduling.Policies;
 /// <param name="HoldSeconds">How long after its arrival a job with plenty of slack is held while some worker is busy, so
 /// that the tighter jobs of a burst arriving with it are planned first.</param>
 /// <param name="HoldSlack">What plenty of slack is: seconds to spare at its planned finish, besides the hold.</param>
-public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8, int GiveUpHorizon = 128, double HoldSeconds = 4, double HoldSlack = 100)
+/// <param name="DeferSlack">A job may be deferred only while its planned finish leaves more than this fraction of its run
+/// time to spare.</param>
+/// <param name="DeferDemand">… and only while at least this many jobs per worker of the class, whose deadlines the class
+/// could meet, are expected to arrive during its run.</param>
+public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWeight = 8, int Memory = 48, double WaitWeight = 20, int MaxGiveUps = 8,
+    int GiveUpHorizon = 128, double HoldSeconds = 4, double HoldSlack = 100, double DeferSlack = 0.5, double DeferDemand = 3)
 {
     public static readonly SlackAwareSettings Default = new();
 }
@@ -36,6 +41,11 @@ public sealed record SlackAwareSettings(double Margin = 0.05, double ScarcityWei
 /// <item><b>Hold</b>: a job that arrived less than <see cref="SlackAwareSettings.HoldSeconds"/> ago and has far more
 /// slack than that waits while some worker is busy, so that the tight jobs of a burst arriving with it are planned
 /// first (arrivals re-plan at once; otherwise the caller's periodic re-evaluation does).</item>
+/// <item><b>Defer</b>: a job that would take a free worker now, and could start later and still finish with more
+/// than <see cref="SlackAwareSettings.DeferSlack"/> of its run time to spare, waits while some worker is busy if the
+/// jobs expected to arrive during its run whose deadlines that class could meet number at least
+/// <see cref="SlackAwareSettings.DeferDemand"/> per worker of the class (the recent arrival rate × the class's share of
+/// the deadlines seen, as for the prices): a long, lax job started now would keep the worker from them.</item>
 /// <item><b>Late jobs</b> (deadline lost even on an idle fastest worker) take only free workers the plan leaves idle,
 /// the one that finishes them soonest; a job the plan could not fit waits until its deadline is lost.</item>
 /// <item><b>Start</b> what the plan starts now. The placements are those the plan makes from the placed jobs alone
@@ -54,6 +64,8 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
     /// classes that could finish it within its QoS); learnt from placements only, which every copy of a pool sees alike.</summary>
     double[] _need = [];
     double _remembered;
+    /// <summary>Arrival times of the remembered jobs, for the arrival rate.</summary>
+    readonly Queue<double> _arrivals = new();
 
     public string Name => "slack-aware";
 
@@ -67,13 +79,13 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
             foreach (var job in queue) job.WaitReason = "all workers busy";
             return [];
         }
-        var prices = Prices(context);
-        var placements = Plan(context, queue, prices);
+        var outlook = Outlook(context);
+        var placements = Plan(context, queue, outlook);
         // The placed jobs alone must plan to the same placements (a dispatcher sees only these); each pass drops the
         // jobs that would rather wait without the others, so at most as many passes as placements.
         while (placements.Count > 0)
         {
-            var again = Plan(context, [.. placements.Select(p => p.Job)], prices);
+            var again = Plan(context, [.. placements.Select(p => p.Job)], outlook);
             var stable = again.Count == placements.Count;
             placements = again;
             if (stable) break;
@@ -95,7 +107,7 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         job.Urgency = remaining - fastest[0].Seconds;
     }
 
-    List<Placement> Plan(SchedulingContext context, IReadOnlyList<QueuedJob> jobs, double[] prices)
+    List<Placement> Plan(SchedulingContext context, IReadOnlyList<QueuedJob> jobs, ClassOutlook outlook)
     {
         var order = Order(jobs, context.Now);
         var options = Array.ConvertAll(order, Estimates);
@@ -104,16 +116,16 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         // Moore-Hodgson, across classes: when a job that could still make it finds no slot behind the jobs planned
         // before it, give up the longest of those on a class it could use, if that lets at least as many make it.
         // Searched over the earliest deadlines only (the horizon), without reasons; the plan kept is then made in full.
-        var pass = Pass(context, order, options, prices, given, horizon, explain: false);
+        var pass = Pass(context, order, options, outlook, given, horizon, explain: false);
         for (var tries = 0; tries < _settings.MaxGiveUps && pass.Missed >= 0; tries++)
         {
             if (pass.Longest(pass.Missed, options) is not { } victim) break;
             given.Add(victim);
-            var trial = Pass(context, order, options, prices, given, horizon, explain: false);
+            var trial = Pass(context, order, options, outlook, given, horizon, explain: false);
             if (trial.Feasible < pass.Feasible) { given.Remove(victim); break; }
             pass = trial;
         }
-        return Pass(context, order, options, prices, given, order.Length, explain: true).Placements;
+        return Pass(context, order, options, outlook, given, order.Length, explain: true).Placements;
     }
 
     sealed class PassResult
@@ -142,7 +154,7 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
 
     /// <summary>One pass of the plan over the first <paramref name="limit"/> jobs of the order; with
     /// <paramref name="explain"/>, the placements and every waiting job's reason, else only what the search needs.</summary>
-    PassResult Pass(SchedulingContext context, QueuedJob[] order, Estimate[][] options, double[] prices, HashSet<QueuedJob> given,
+    PassResult Pass(SchedulingContext context, QueuedJob[] order, Estimate[][] options, ClassOutlook outlook, HashSet<QueuedJob> given,
         int limit, bool explain)
     {
         var now = context.Now;
@@ -162,7 +174,7 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
                 if (!book.Peek(estimate.Class, out var worker, out var start)) continue;
                 var finish = start + estimate.Seconds;
                 if (finish > deadline) continue;
-                var option = new Option(estimate, worker, start, finish, Cost(estimate, start, now, prices));
+                var option = new Option(estimate, worker, start, finish, Cost(estimate, start, now, outlook.Prices));
                 if (earliest is null || finish < earliest.Value.Finish) earliest = option;
                 if (finish + _settings.Margin * (finish - now) > deadline) continue;
                 if (best is null || option.Cost < best.Value.Cost || (option.Cost == best.Value.Cost && finish < best.Value.Finish)) best = option;
@@ -182,13 +194,23 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
                     + $"{context.Workers[choice.Worker].Worker.Name} would still finish it {F(deadline - choice.Finish)} s before its deadline";
                 continue;
             }
+            // Tight jobs are expected on its worker's class: a long, lax job that can start later leaves the worker to them.
+            if (choice.Start <= now && someBusy && deadline - choice.Finish > _settings.DeferSlack * choice.Estimate.Seconds
+                && outlook.Demand[choice.Estimate.Class] * choice.Estimate.Seconds >= _settings.DeferDemand)
+            {
+                result.Feasible++;
+                if (explain) job.WaitReason = $"deferred: {F(outlook.Demand[choice.Estimate.Class] * choice.Estimate.Seconds)} jobs per "
+                    + $"{context.Workers[choice.Worker].Worker.Name}-class worker that it could serve in time are expected during its "
+                    + $"{F(choice.Estimate.Seconds)} s run; it could start up to {F(deadline - choice.Finish)} s later";
+                continue;
+            }
             result.Feasible++;
             result.Planned.Add((i, job, choice.Estimate.Class, choice.Estimate.Seconds));
             book.Reserve(choice.Estimate.Class, choice.Finish, job);
             if (!explain) continue;
             if (choice.Start <= now && context.Workers[choice.Worker].IsFree)
                 placements.Add(new Placement(job, choice.Worker, choice.Estimate.Config, choice.Estimate.Seconds,
-                    WhyNow(job, choice, earliest!.Value, best is null, book, context, prices)));
+                    WhyNow(job, choice, earliest!.Value, best is null, book, context, outlook.Prices)));
             else job.WaitReason = WhyWait(job, options[i], choice, book, context);
         }
         if (!explain) return result;
@@ -267,25 +289,36 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
         }
     }
 
-    /// <summary>Each class's price: 1 + weight × (its share of the remembered deadlines ÷ its share of the workers).</summary>
-    double[] Prices(SchedulingContext context)
+    /// <summary>Per class, what the round expects of it: its price, and the arrivals it could serve in time per second
+    /// per worker.</summary>
+    sealed record ClassOutlook(double[] Prices, double[] Demand);
+
+    /// <summary>Each class's price: 1 + weight × (its share of the remembered deadlines ÷ its share of the workers); and its
+    /// demand: the remembered jobs' arrival rate × its share of their deadlines ÷ its workers.</summary>
+    ClassOutlook Outlook(SchedulingContext context)
     {
         var classes = context.Free.ClassCount;
         var prices = new double[classes];
+        var demand = new double[classes];
         var members = 0;
         for (var c = 0; c < classes; c++) members += context.Free.Members(c);
+        var span = _arrivals.Count > 1 ? context.Now - _arrivals.Min() : 0;
+        var rate = span > 0 ? _arrivals.Count / span : 0;
         for (var c = 0; c < classes; c++)
         {
             var share = _remembered > 0 && c < _need.Length ? _need[c] / _remembered : 0;
             var capacity = members > 0 ? (double)context.Free.Members(c) / members : 1;
             prices[c] = 1 + _settings.ScarcityWeight * (capacity > 0 ? share / capacity : 0);
+            demand[c] = context.Free.Members(c) > 0 ? rate * share / context.Free.Members(c) : 0;
         }
-        return prices;
+        return new ClassOutlook(prices, demand);
     }
 
     /// <summary>Remembers which classes could meet a placed job's deadline had it started on arrival.</summary>
     void Learn(QueuedJob job)
     {
+        _arrivals.Enqueue(job.Job.ArrivalSeconds);
+        while (_arrivals.Count > _settings.Memory) _arrivals.Dequeue();
         var feasible = 0;
         foreach (var estimate in Estimates(job)) if (estimate.Seconds <= job.Job.QosSeconds) feasible++;
         var decay = 1 - 1.0 / _settings.Memory;
