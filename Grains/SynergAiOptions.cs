@@ -22,7 +22,7 @@ public sealed class SynergAiOptions
     /// <summary>The pool the testbed's workers join and clients use by default.</summary>
     public string Pool { get; set; } = "default";
 
-    /// <summary>Scheduling policy of new pools: synergai, rr, srr, lru, mru, be or slo-mael.</summary>
+    /// <summary>Scheduling policy of new pools: one of <see cref="Scheduling.Policies.PolicyCatalog.Names"/>.</summary>
     public string Policy { get; set; } = "synergai";
 
     /// <summary>Real time between periodic re-evaluations of a pool's queue (besides every arrival and completion).</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SynergAI.Scheduling.Formats;
+using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class Options
 
     public static Option<string> Policies() => new("--policies")
     {
-        Description = "'all' or a comma-separated list of synergai, rr, srr, lru, mru, be, slo-mael",
+        Description = $"'all' or a comma-separated list of {string.Join(", ", PolicyCatalog.Names)}",
         DefaultValueFactory = _ => "all",
     };
 
