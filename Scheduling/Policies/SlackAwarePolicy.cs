@@ -199,8 +199,8 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
                 && outlook.Demand[choice.Estimate.Class] * choice.Estimate.Seconds >= _settings.DeferDemand)
             {
                 result.Feasible++;
-                if (explain) job.WaitReason = $"deferred: {F(outlook.Demand[choice.Estimate.Class] * choice.Estimate.Seconds)} jobs per "
-                    + $"{context.Workers[choice.Worker].Worker.Name}-class worker that it could serve in time are expected during its "
+                if (explain) job.WaitReason = $"deferred: {F(outlook.Demand[choice.Estimate.Class] * choice.Estimate.Seconds)} jobs per worker "
+                    + $"of {context.Workers[choice.Worker].Worker.Name}'s class that it could serve in time are expected during its "
                     + $"{F(choice.Estimate.Seconds)} s run; it could start up to {F(deadline - choice.Finish)} s later";
                 continue;
             }

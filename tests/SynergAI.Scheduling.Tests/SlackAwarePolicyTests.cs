@@ -136,7 +136,7 @@ public class SlackAwarePolicyTests(ITestOutputHelper output)
         // would finish at 90 with 350 s to spare, more than half its run → deferred, fast stays free.
         var lax = Job("lax", 0, 440, (Fast, 50));
         Assert.Empty(Schedule(policy, 40, workers, lax));
-        Assert.Equal("deferred: 5.0 jobs per fast-class worker that it could serve in time are expected during its 50.0 s run; "
+        Assert.Equal("deferred: 5.0 jobs per worker of fast's class that it could serve in time are expected during its 50.0 s run; "
             + "it could start up to 350.0 s later", lax.WaitReason);
 
         // A 20 s run expects 0.1 × 20 = 2 of them, fewer than 3 → starts now.
