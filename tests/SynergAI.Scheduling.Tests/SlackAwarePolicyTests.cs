@@ -142,8 +142,12 @@ public class SlackAwarePolicyTests(ITestOutputHelper output)
         // A 20 s run expects 0.1 × 20 = 2 of them, fewer than 3 → starts now.
         Assert.Equal(("short", Fast), Assert.Single(Schedule(policy, 40, workers, Job("short", 0, 440, (Fast, 20)))) is var s ? (s.Job.Job.Id, s.Worker) : default);
 
-        // Once its slack is down to half its run (now 370: finish 420, 20 s to spare < 25) it starts.
-        Assert.Equal(("lax", Fast), Assert.Single(Schedule(policy, 370, workers, lax)) is var p ? (p.Job.Job.Id, p.Worker) : default);
+        // Once its slack is down to half its run it starts, however many are expected: taught the same four jobs at 330-360,
+        // at 370 the rate is again 0.1/s, but lax would finish at 420 with 20 s to spare, less than 25.
+        var later = new SlackAwarePolicy();
+        for (var t = 330; t < 370; t += 10)
+            Assert.Equal(Fast, Assert.Single(Schedule(later, t, Workers(), Job($"tight-{t}", t, 25, (Fast, 20), (Mid, 60)))).Worker);
+        Assert.Equal(("lax", Fast), Assert.Single(Schedule(later, 370, workers, lax)) is var p ? (p.Job.Job.Id, p.Worker) : default);
 
         // A policy that has seen no such jobs starts it at once.
         Assert.Equal(Fast, Assert.Single(Schedule(new SlackAwarePolicy(), 40, Workers((Slow, 1000)), Job("lax", 0, 440, (Fast, 50)))).Worker);
