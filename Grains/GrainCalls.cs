@@ -11,7 +11,7 @@ public static class GrainCalls
     static readonly ResiliencePipeline UntilDelivered = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (ArgumentException or InvalidOperationException or SynergAiException)),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => !IsAnswer(e)),
             MaxRetryAttempts = 8,
             Delay = TimeSpan.FromMilliseconds(200),
             MaxDelay = TimeSpan.FromSeconds(2),
@@ -37,6 +37,10 @@ public static class GrainCalls
 
     public static Task UntilDeliveredAsync(Func<Task> call, CancellationToken cancellationToken = default) =>
         UntilDeliveredAsync(async () => { await call(); return true; }, cancellationToken);
+
+    /// <summary>Bad input and refusals are the callee's answer; anything else (a silo that cannot be reached, a timeout)
+    /// says nothing about the call's outcome.</summary>
+    public static bool IsAnswer(Exception e) => e is ArgumentException or InvalidOperationException or SynergAiException;
 
     public static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -100,8 +100,7 @@ public sealed class JobGrain(
         record.State = new JobRecord { Spec = spec, Pool = pool, State = JobState.Submitted, SubmittedAt = submittedAt, BestEffort = bestEffort };
         try
         {
-            var settings = await (await pools.ShardOfAsync(pool, Id)).Enqueue(Id, spec, submittedAt, attempts: 0, bestEffort);
-            Job.TimeScale = settings.TimeScale;
+            Job.TimeScale = (await HandToShardAsync(waitForAnswer: !pools.HasAccepted(pool, spec.Engine))).TimeScale;
         }
         catch
         {
@@ -136,11 +135,40 @@ public sealed class JobGrain(
         if (Finished) return Status();
         if (Job.State is JobState.Submitted or JobState.Queued)
         {
-            await (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts, Job.BestEffort);
+            await HandToShardAsync(waitForAnswer: false); // its shard took it once
             if (Job.State == JobState.Submitted) Job.State = JobState.Queued;
         }
         await SaveAsync();
         return Status();
+    }
+
+    /// <summary>How long a submission waits for its shard once the pool is known to run the job's engine.</summary>
+    static readonly TimeSpan ShardPatience = TimeSpan.FromSeconds(1);
+
+    /// <summary>Hands the job to its shard. Unless <paramref name="waitForAnswer"/> (the shard must first say whether the
+    /// pool runs the engine), a shard that does not answer within <see cref="ShardPatience"/> — its silo died and is
+    /// not yet declared dead, which takes seconds — does not hold the submission up: the job is stored as Queued, and
+    /// the call still in flight, the shard rebuilt from the records on a survivor, or its sweep puts it in the queue.</summary>
+    async Task<PoolSettings> HandToShardAsync(bool waitForAnswer)
+    {
+        var handed = (await pools.ShardOfAsync(Job.Pool, Id)).Enqueue(Id, Job.Spec!, Job.SubmittedAt, Job.Attempts, Job.BestEffort);
+        if (waitForAnswer)
+        {
+            var settings = await handed;
+            pools.Accepted(Job.Pool, Job.Spec!.Engine);
+            return settings;
+        }
+        try
+        {
+            return await handed.WaitAsync(ShardPatience);
+        }
+        catch (Exception e) when (!GrainCalls.IsAnswer(e))
+        {
+            _ = handed.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            SynergAiMetrics.SubmissionHandedOffLate(Job.Pool);
+            log.LogDebug("job {Job}: its shard did not answer ({Error}); stored as queued for the shard to find", Id, e.Message);
+            return await pools.GetAsync(Job.Pool);
+        }
     }
 
     public Task<JobStatus?> GetStatus() => Task.FromResult(Job.Spec is null ? null : Status());

@@ -35,6 +35,14 @@ public sealed class PoolSettingsCache(IGrainFactory grains, TimeProvider time)
 
     readonly ConcurrentDictionary<string, bool> _refreshing = new(StringComparer.Ordinal);
 
+    readonly ConcurrentDictionary<(string Pool, string Engine), bool> _accepted = new();
+
+    /// <summary>Whether a shard of the pool has taken a job of this engine on this silo: the pool runs it (a job may then
+    /// be acknowledged while its shard cannot be reached, see <c>JobGrain</c>).</summary>
+    public bool HasAccepted(string pool, string engine) => _accepted.ContainsKey((pool, engine));
+
+    public void Accepted(string pool, string engine) => _accepted.TryAdd((pool, engine), true);
+
     /// <summary>The shard of <paramref name="job"/> under the pool's current settings.</summary>
     public async Task<IPoolShardGrain> ShardOfAsync(string pool, string job)
     {

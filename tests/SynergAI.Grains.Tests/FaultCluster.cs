@@ -28,6 +28,7 @@ public sealed class FaultCluster : IAsyncLifetime
     public RecordingJobHistory History => (RecordingJobHistory)Cluster.Silos[0].ServiceProvider.GetRequiredService<IJobHistory>();
     public JobEndCounter Ends => Cluster.Silos[0].ServiceProvider.GetRequiredService<JobEndCounter>();
     public EstimateFaults EstimateFaults => Cluster.Silos[0].ServiceProvider.GetRequiredService<EstimateFaults>();
+    public ShardOutage ShardOutage => Cluster.Silos[0].ServiceProvider.GetRequiredService<ShardOutage>();
 
     public async Task InitializeAsync()
     {
@@ -42,6 +43,8 @@ public sealed class FaultCluster : IAsyncLifetime
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<JobEndCounter>());
             silo.Services.AddSingleton<EstimateFaults>();
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<EstimateFaults>());
+            silo.Services.AddSingleton<ShardOutage>();
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<ShardOutage>());
             silo.AddSynergAiControlPlane(configuration);
         });
         Cluster = builder.Build();
@@ -229,5 +232,30 @@ public sealed class EstimateFaults : IIncomingGrainCallFilter
             throw new TimeoutException($"scripted: estimate for {pool}'s dispatcher not answered");
         }
         return context.Invoke();
+    }
+}
+
+/// <summary>A pool's shards as seen while their silo is dead but not yet declared so: an arrival handed to one gets no
+/// answer until the test ends the outage, and then it is lost (the message died with the silo).</summary>
+public sealed class ShardOutage : IIncomingGrainCallFilter
+{
+    readonly ConcurrentDictionary<string, TaskCompletionSource> _outages = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
+
+    public void Begin(string pool) => _outages[pool] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void End(string pool) { if (_outages.TryRemove(pool, out var outage)) outage.SetResult(); }
+    public int HeldFor(string pool) => _held.GetValueOrDefault(pool);
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.Grain is IPoolShardGrain && context.InterfaceMethod?.Name == nameof(IPoolShardGrain.Enqueue)
+            && context.TargetId.Key.ToString() is { } shard && shard[(shard.IndexOf('@') + 1)..] is var pool
+            && _outages.TryGetValue(pool, out var outage))
+        {
+            _held.AddOrUpdate(pool, 1, (_, n) => n + 1);
+            await outage.Task;
+            throw new TimeoutException($"scripted: {shard} was unreachable; the arrival was lost with its silo");
+        }
+        await context.Invoke();
     }
 }

@@ -64,6 +64,61 @@ public class FaultTests(FaultCluster fixture)
     }
 
     [Fact]
+    public async Task A_submission_is_acknowledged_while_its_shard_cannot_answer_and_the_job_completes_once()
+    {
+        // A shard whose silo died does not answer until that silo is declared dead, seconds later. The job's stored record
+        // is the truth, so the submission is acknowledged without the shard's answer; the lost arrival comes back through
+        // the sweep. A shard that never answers would hold the submission for good, so Submit returning proves it.
+        const string pool = "f-outage";
+        await Client.RegisterPool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        await Client.StartBlocker(blocker, pool); // the pool has taken this engine on this silo
+        var job = $"{pool}-arrival";
+        fixture.ShardOutage.Begin(pool);
+        try
+        {
+            var acknowledged = await Client.Job(job).Submit(new JobSpec(TestSupport.Engine, 10, 1e5), pool).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(JobState.Queued, acknowledged.State);
+            Assert.Equal(1, fixture.ShardOutage.HeldFor(pool)); // still unanswered
+            Assert.Equal(JobState.Queued, fixture.History.Of(job)!.State);
+        }
+        finally
+        {
+            fixture.ShardOutage.End(pool);
+        }
+        Assert.DoesNotContain((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
+
+        Assert.Equal(0, await Client.Dispatcher(pool).Recover());
+        Assert.Contains((await Client.Coordinator(pool).GetStatus()).Queue, q => q.Job == job);
+        await Client.Job(blocker).Cancel();
+        var done = await Client.WaitFinished(job);
+        Assert.Equal((JobState.Completed, 1), (done.State, done.Attempts));
+        Assert.Equal(new[] { "Completed via OnAttemptEnded" }, await fixture.Ends.EndsOfAsync(job));
+    }
+
+    [Fact]
+    public async Task A_submission_of_an_engine_the_pool_has_not_taken_waits_for_its_shards_answer()
+    {
+        // Until a shard has said the pool runs the engine, the submission needs its answer: an unknown engine is refused.
+        const string pool = "f-outage-new";
+        await Client.RegisterPool(pool, pool, ["x86"]);
+        fixture.ShardOutage.Begin(pool);
+        var submit = Client.Job($"{pool}-first").Submit(new JobSpec(TestSupport.Engine, 10, 1e5), pool);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.False(submit.IsCompleted);
+        }
+        finally
+        {
+            fixture.ShardOutage.End(pool);
+        }
+        await Assert.ThrowsAnyAsync<Exception>(() => submit); // the arrival was lost: not acknowledged, nothing stored
+        Assert.Null(fixture.History.Of($"{pool}-first"));
+        Assert.Null(await Client.Job($"{pool}-first").GetStatus());
+    }
+
+    [Fact]
     public async Task A_round_that_fails_half_way_gives_its_jobs_back_and_each_runs_once_on_its_first_attempt()
     {
         // The shards offered their jobs; the dispatcher's estimate call fails (a worker's silo died): the offers go back
