@@ -42,6 +42,7 @@ public static class Hosting
         // directories: moving a running cluster onto these takes a full restart.
         silo.AddDistributedGrainDirectory(PoolGrainDirectory);
 #pragma warning restore ORLEANSEXP003
+        silo.Services.AddPlacementDirector<ShardPlacement, ShardPlacementDirector>();
         silo.AddStartupTask<TestbedRegistration>();
         silo.Services.AddHostedService<ClusterRecovery>();
         return silo;

@@ -18,7 +18,7 @@ namespace SynergAI.Grains;
 /// sweep puts back what a crash or a lost message left out. Reentrant: its only awaits are estimates, the job history
 /// and the jobs' own status, never a run.
 /// </summary>
-[Reentrant, ActivationCountBasedPlacement] // shards spread over the silos with everything else
+[Reentrant, ShardPlacement] // dealt round the silos
 [Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class PoolShardGrain(
     IOptions<SynergAiOptions> options,

@@ -5,15 +5,13 @@ namespace SynergAI.Grains.Coordination;
 /// and silos, unlike <see cref="string.GetHashCode()"/>.</summary>
 public static class ShardKey
 {
-    public static int Index(string job, int shards)
+    public static int Index(string job, int shards) => shards <= 1 ? 0 : (int)(Hash(job) % (uint)shards);
+
+    public static uint Hash(string text)
     {
-        if (shards <= 1) return 0;
         var hash = 2166136261u;
-        foreach (var c in job)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-        return (int)(hash % (uint)shards);
+        foreach (var c in text) hash = (hash ^ c) * 16777619u;
+        return hash;
     }
 
     public static string Of(string pool, int index) => $"{index}@{pool}";

@@ -12,6 +12,28 @@ public class CoordinatorTests(ControlPlaneCluster fixture)
     static readonly JobSpec Short = new(TestSupport.Engine, 5, 1e5);
 
     [Fact]
+    public async Task A_pools_shards_are_dealt_round_the_silos()
+    {
+        // Activation-count placement could put every shard of a new pool on one silo, whose death then held up every
+        // arrival of the pool; dealt round, each of the two silos holds half of them.
+        const string pool = "co-spread";
+        await fixture.Pool(pool, pool, ["x86"]);
+        const int shards = 6;
+        await Client.Coordinator(pool).Configure(new PoolSettings("synergai", 0.01, TimeSpan.FromMilliseconds(300), Shards: shards));
+        var keys = Enumerable.Range(0, shards).Select(i => Grains.Coordination.ShardKey.Of(pool, i)).ToHashSet();
+        foreach (var key in keys) await Client.GetGrain<IPoolShardGrain>(key).GetQueue();
+
+        var statistics = await Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        var hosts = statistics.Where(g => keys.Contains(g.GrainId.Key.ToString()!)).GroupBy(g => g.GrainId.Key.ToString())
+            .ToDictionary(g => g.Key!, g => g.Single().SiloAddress);
+        Assert.Equal(shards, hosts.Count);
+        Assert.Equal([shards / 2, shards / 2], hosts.Values.GroupBy(s => s).Select(g => g.Count()));
+        // Shard i and shard i + 1 are on different silos: the deal goes round.
+        for (var i = 0; i + 1 < shards; i++)
+            Assert.NotEqual(hosts[Grains.Coordination.ShardKey.Of(pool, i)], hosts[Grains.Coordination.ShardKey.Of(pool, i + 1)]);
+    }
+
+    [Fact]
     public async Task Configure_is_rejected_while_jobs_are_queued_or_running_and_accepted_when_idle()
     {
         const string pool = "co-config";
