@@ -165,7 +165,7 @@ public sealed class JobGrain(
         catch (Exception e) when (!GrainCalls.IsAnswer(e))
         {
             _ = handed.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-            SynergAiMetrics.SubmissionHandedOffLate(Job.Pool);
+            SynergAiMetrics.JobUnconfirmed(Job.Pool);
             log.LogDebug("job {Job}: its shard did not answer ({Error}); stored as queued for the shard to find", Id, e.Message);
             return await pools.GetAsync(Job.Pool);
         }

@@ -28,7 +28,7 @@ public static class SynergAiMetrics
     static readonly Counter<double> BusyTime = Meter.CreateCounter<double>("synergai.worker.busy_time", "s", "real seconds a worker spent on attempts; its rate is the worker's utilisation");
     static readonly Histogram<double> EstimateRatio = Meter.CreateHistogram<double>("synergai.estimate.ratio", "1", "measured ÷ estimated run time of a successful attempt");
     static readonly Counter<long> Requeued = Meter.CreateCounter<long>("synergai.attempts.requeued", "{attempt}", "failed attempts whose job went back to the queue");
-    static readonly Counter<long> HandedOffLate = Meter.CreateCounter<long>("synergai.jobs.unconfirmed", "{job}", "submissions acknowledged before their shard answered (its silo could not be reached); the shard's rebuild or sweep queues them");
+    static readonly Counter<long> Unconfirmed = Meter.CreateCounter<long>("synergai.jobs.unconfirmed", "{job}", "submissions acknowledged before their shard answered (its silo could not be reached); the shard's rebuild or sweep queues them");
     static readonly Counter<long> StorageRetries = Meter.CreateCounter<long>("synergai.storage.retries", "{retry}", "retries of a storage call after a transient error");
 
     static readonly ConcurrentDictionary<(string Pool, int Shard), (int Length, DateTimeOffset? Oldest)> Queues = new();
@@ -62,7 +62,7 @@ public static class SynergAiMetrics
     public static void JobRejected(string pool, string engine) => Rejected.Add(1, Job(pool, engine));
     public static void AttemptRequeued(string pool, string engine) => Requeued.Add(1, Job(pool, engine));
     public static void AttemptStarted(string pool, TimeSpan sinceSubmission) => DispatchLatency.Record(sinceSubmission.TotalSeconds, Pool(pool));
-    public static void SubmissionHandedOffLate(string pool) => HandedOffLate.Add(1, Pool(pool));
+    public static void JobUnconfirmed(string pool) => Unconfirmed.Add(1, Pool(pool));
     public static void StorageRetried(string what) => StorageRetries.Add(1, new KeyValuePair<string, object?>("storage", what));
 
     /// <summary>A job reached its final state (called once, where the state is set).</summary>
