@@ -249,8 +249,7 @@ public sealed class ShardOutage : IIncomingGrainCallFilter
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.Grain is IPoolShardGrain && context.InterfaceMethod?.Name == nameof(IPoolShardGrain.Enqueue)
-            && context.TargetId.Key.ToString() is { } shard && shard[(shard.IndexOf('@') + 1)..] is var pool
-            && _outages.TryGetValue(pool, out var outage))
+            && context.TargetId.Key.ToString() is { } shard && _outages.TryGetValue(Grains.Coordination.ShardKey.Parse(shard).Pool, out var outage))
         {
             _held.AddOrUpdate(pool, 1, (_, n) => n + 1);
             await outage.Task;
