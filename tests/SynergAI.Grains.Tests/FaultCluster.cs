@@ -249,7 +249,8 @@ public sealed class ShardOutage : IIncomingGrainCallFilter
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.Grain is IPoolShardGrain && context.InterfaceMethod?.Name == nameof(IPoolShardGrain.Enqueue)
-            && context.TargetId.Key.ToString() is { } shard && _outages.TryGetValue(Grains.Coordination.ShardKey.Parse(shard).Pool, out var outage))
+            && context.TargetId.Key.ToString() is { } shard && Grains.Coordination.ShardKey.Parse(shard).Pool is var pool
+            && _outages.TryGetValue(pool, out var outage))
         {
             _held.AddOrUpdate(pool, 1, (_, n) => n + 1);
             await outage.Task;
