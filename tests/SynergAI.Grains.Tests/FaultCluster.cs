@@ -240,11 +240,12 @@ public sealed class EstimateFaults : IIncomingGrainCallFilter
 public sealed class ShardOutage : IIncomingGrainCallFilter
 {
     readonly ConcurrentDictionary<string, TaskCompletionSource> _outages = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _held = new(StringComparer.Ordinal);
 
     public void Begin(string pool) => _outages[pool] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     public void End(string pool) { if (_outages.TryRemove(pool, out var outage)) outage.SetResult(); }
-    public int HeldFor(string pool) => _held.GetValueOrDefault(pool);
+    /// <summary>The jobs whose enqueue was held (a blocker whose late heartbeat lost its attempt queues itself again too).</summary>
+    public IReadOnlyCollection<string> HeldFor(string pool) => _held.TryGetValue(pool, out var jobs) ? [.. jobs] : [];
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
@@ -252,7 +253,7 @@ public sealed class ShardOutage : IIncomingGrainCallFilter
             && context.TargetId.Key.ToString() is { } shard && Grains.Coordination.ShardKey.Parse(shard).Pool is var pool
             && _outages.TryGetValue(pool, out var outage))
         {
-            _held.AddOrUpdate(pool, 1, (_, n) => n + 1);
+            _held.GetOrAdd(pool, _ => new()).Enqueue((string)context.Request.GetArgument(0)!);
             await outage.Task;
             throw new TimeoutException($"scripted: {shard} was unreachable; the arrival was lost with its silo");
         }
