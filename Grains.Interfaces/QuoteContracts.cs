@@ -20,7 +20,10 @@ public sealed record JobQuote(
     [property: Id(10)] int Queued,
     // <c>None</c>, or a wait-reason code such as <c>NoWorkerForEngine</c>, with its words.
     [property: Id(11)] string Code,
-    [property: Id(12)] string Reason)
+    [property: Id(12)] string Reason,
+    // The waiting jobs, admitted earlier, that it would push past deadlines they meet without it (admission control
+    // under reject refuses it then; under best-effort it is flagged).
+    [property: Id(13)] IReadOnlyList<string> Displaces)
 {
     /// <summary>The predicted start as a real time, or null when no worker can run the job.</summary>
     public DateTimeOffset? StartAt => StartsInSeconds is { } s ? QuotedAt + TimeSpan.FromSeconds(s * TimeScale) : null;

@@ -115,16 +115,17 @@ public sealed class JobGrain(
     }
 
     /// <summary>Admission control before anything is stored (the submission's mode, else the pool's): under <c>reject</c>
-    /// a job the pool's forecast says will miss its deadline is refused with the reason and the tightest deadline on
-    /// offer; under <c>best-effort</c> it is admitted flagged (the result).</summary>
+    /// a job the pool's forecast says will miss its deadline, or make a job admitted earlier miss its own, is refused
+    /// with the reason and the tightest deadline on offer; under <c>best-effort</c> it is admitted flagged (the result).</summary>
     async Task<bool> AdmitAsync(JobSpec spec, string pool)
     {
         var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
         if (!Admission.NeedsForecast(mode)) return false;
         var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
-        if (Admission.Admits(mode, quote.MeetsDeadline)) return Admission.FlagsBestEffort(mode, quote.MeetsDeadline);
+        var keeps = Admission.KeepsPromises(quote.MeetsDeadline, quote.Displaces.Count);
+        if (Admission.Admits(mode, keeps)) return Admission.FlagsBestEffort(mode, keeps);
         SynergAiMetrics.JobRejected(pool, spec.Engine);
-        throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.TightestQosSeconds));
+        throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.Displaces, quote.TightestQosSeconds));
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have

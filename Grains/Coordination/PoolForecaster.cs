@@ -24,14 +24,15 @@ public static class PoolForecaster
 
         if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0)
             return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
-                WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine));
+                WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine), []);
         book.Remove(QuoteId);
         var quote = PoolForecast.Quote(book.Book, view.Now,
             new QueuedJob(scheduled.Job with { Id = QuoteId, ArrivalSeconds = view.Now }, [.. scheduled.FastestFirst], [.. scheduled.Defaults]),
             view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
         var f = quote.Forecast;
         return new JobQuote(pool, spec, f.Worker, f.Config, f.StartSeconds - view.Now, f.FinishSeconds - view.Now, f.MeetsDeadline,
-            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason);
+            quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason,
+            [.. quote.Arrival.Displaced.Select(d => d.Job.Id)]);
     }
 
     /// <summary>Every waiting job's forecast, in arrival order, with the reason its shard's latest round gave.</summary>

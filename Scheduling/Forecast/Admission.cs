@@ -25,28 +25,37 @@ public static class Admission
 
     public static string Name(AdmissionMode mode) => Names[(int)mode];
 
-    /// <summary>Whether a job is admitted under <paramref name="mode"/>, given whether its forecast meets its deadline
-    /// (null: it cannot be placed): under <c>reject</c>, only when the forecast places it and says it meets it.</summary>
-    public static bool Admits(AdmissionMode mode, bool? meetsDeadline) => mode != AdmissionMode.Reject || meetsDeadline == true;
+    /// <summary>Whether admitting a job keeps every promise (null: it cannot be placed): the forecast with it says it
+    /// meets its deadline and pushes no job admitted earlier past a deadline the forecast without it meets. Checking the
+    /// earlier jobs too is what makes a promise hold: at noise 0 a job admitted under <c>reject</c> never misses, as no
+    /// later arrival that would make it miss is admitted.</summary>
+    public static bool? KeepsPromises(bool? meetsDeadline, int displaced) => meetsDeadline is { } meets ? meets && displaced == 0 : null;
+
+    /// <summary>Whether a job is admitted under <paramref name="mode"/>, given <see cref="KeepsPromises"/>: under
+    /// <c>reject</c>, only when it keeps every promise.</summary>
+    public static bool Admits(AdmissionMode mode, bool? keepsPromises) => mode != AdmissionMode.Reject || keepsPromises == true;
 
     /// <summary>Whether an admitted job is flagged best-effort (<see cref="Policies.QueuedJob.BestEffort"/>): under
-    /// <c>best-effort</c>, when the forecast does not say it meets its deadline. A flagged job is planned only on the
-    /// workers a round leaves after every unflagged job (<see cref="Pool.PoolBook.Plan"/>), so it never takes a worker
-    /// a job that can still make it was given.</summary>
-    public static bool FlagsBestEffort(AdmissionMode mode, bool? meetsDeadline) => mode == AdmissionMode.BestEffort && meetsDeadline != true;
+    /// <c>best-effort</c>, when it does not keep every promise. A flagged job is planned only on the workers a round
+    /// leaves after every unflagged job (<see cref="Pool.PoolBook.Plan"/>), so it never takes a worker a job that can
+    /// still make it was given.</summary>
+    public static bool FlagsBestEffort(AdmissionMode mode, bool? keepsPromises) => mode == AdmissionMode.BestEffort && keepsPromises != true;
 
     /// <summary>Whether admission needs a forecast of the job at all (<c>accept</c> admits and flags nothing).</summary>
     public static bool NeedsForecast(AdmissionMode mode) => mode != AdmissionMode.Accept;
 
-    /// <summary>The one-line refusal: the predicted end against the deadline, and the tightest deadline on offer.</summary>
-    public static string Refusal(JobForecast forecast, double? tightestQosSeconds) =>
-        Refusal(forecast.EndToEndSeconds, forecast.Job.QosSeconds, forecast.WaitReason, tightestQosSeconds);
+    /// <summary>The one-line refusal: the predicted end against the deadline, or the jobs it would make miss, and the
+    /// tightest deadline on offer.</summary>
+    public static string Refusal(ArrivalForecast arrival, double? tightestQosSeconds) =>
+        Refusal(arrival.Forecast.EndToEndSeconds, arrival.Forecast.Job.QosSeconds, arrival.Forecast.WaitReason,
+            [.. arrival.Displaced.Select(d => d.Job.Id)], tightestQosSeconds);
 
     /// <param name="endToEndSeconds">The predicted time from submission to the end (null: it cannot be placed, for
     /// <paramref name="reason"/>).</param>
-    public static string Refusal(double? endToEndSeconds, double qosSeconds, string reason, double? tightestQosSeconds) =>
-        (endToEndSeconds is { } e2e
-            ? FormattableString.Invariant($"refused by admission control: the forecast finishes it {e2e:0.0} s after submission, past its {qosSeconds:0.###} s deadline")
-            : $"refused by admission control: {reason}")
+    /// <param name="displaced">The waiting jobs it would push past their deadlines.</param>
+    public static string Refusal(double? endToEndSeconds, double qosSeconds, string reason, IReadOnlyList<string> displaced, double? tightestQosSeconds) =>
+        (endToEndSeconds is not { } e2e ? $"refused by admission control: {reason}"
+            : e2e > qosSeconds ? FormattableString.Invariant($"refused by admission control: the forecast finishes it {e2e:0.0} s after submission, past its {qosSeconds:0.###} s deadline")
+            : $"refused by admission control: it would make {displaced.Count} waiting job(s) admitted earlier miss their deadlines ({string.Join(", ", displaced.Take(3))}{(displaced.Count > 3 ? ", …" : "")})")
         + (tightestQosSeconds is { } t ? FormattableString.Invariant($"; the tightest deadline that would be met now is {Math.Ceiling(t * 10) / 10:0.0} s") : "; no deadline can be promised now");
 }

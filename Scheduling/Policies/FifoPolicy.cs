@@ -9,6 +9,8 @@ public abstract class FifoPolicy : ISchedulingPolicy
 {
     public abstract string Name { get; }
 
+    public virtual ISchedulingPolicy Copy() => PolicyCatalog.Create(Name);
+
     /// <summary>The rule: one of <paramref name="candidates"/> (free, able to run the job; never empty), and why.</summary>
     protected abstract (WorkerState Worker, string Reason) Choose(IReadOnlyList<WorkerState> candidates, SchedulingContext context);
 

@@ -7,6 +7,8 @@ public sealed class RoundRobinPolicy : FifoPolicy
 
     public override string Name => "rr";
 
+    public override ISchedulingPolicy Copy() => new RoundRobinPolicy { _next = _next };
+
     protected override (WorkerState, string) Choose(IReadOnlyList<WorkerState> candidates, SchedulingContext context)
     {
         var n = context.Workers.Count;

@@ -38,4 +38,9 @@ public interface ISchedulingPolicy
     /// <summary>Chooses which queued jobs start now and where. Called on every arrival, every completion and
     /// periodically, with time passed in.</summary>
     IReadOnlyList<Placement> Schedule(SchedulingContext context);
+
+    /// <summary>A policy that decides as this one would from now on: its state copied (a round-robin pointer, learnt
+    /// prices), so that a forecast run on a copy of the pool predicts what the pool will do. Stateless policies are
+    /// created afresh.</summary>
+    ISchedulingPolicy Copy() => PolicyCatalog.Create(Name);
 }

@@ -69,6 +69,13 @@ public sealed class SlackAwarePolicy(SlackAwareSettings? settings = null) : ISch
 
     public string Name => "slack-aware";
 
+    public ISchedulingPolicy Copy()
+    {
+        var copy = new SlackAwarePolicy(_settings) { _need = [.. _need], _remembered = _remembered };
+        foreach (var arrival in _arrivals) copy._arrivals.Enqueue(arrival);
+        return copy;
+    }
+
     public IReadOnlyList<Placement> Schedule(SchedulingContext context)
     {
         var queue = context.Queue;

@@ -12,6 +12,8 @@ public sealed class StrictRoundRobinPolicy : ISchedulingPolicy
 
     public bool BindsOnArrival => true;
 
+    public ISchedulingPolicy Copy() => new StrictRoundRobinPolicy { _next = _next };
+
     public void OnArrival(QueuedJob job, SchedulingContext context)
     {
         var n = context.Workers.Count;

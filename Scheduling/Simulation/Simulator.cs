@@ -28,9 +28,9 @@ public static class Simulator
         var learning = options.Learn ? new Learning(book, dictionary) : null;
         Func<QueuedJob, double, bool>? admit = options.Admission == AdmissionMode.Accept ? null : (job, now) =>
         {
-            var forecast = PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds);
-            job.BestEffort = Admission.FlagsBestEffort(options.Admission, forecast.MeetsDeadline);
-            return Admission.Admits(options.Admission, forecast.MeetsDeadline);
+            var keeps = PoolForecast.Predict(book, now, job, options.ReevaluationIntervalSeconds).KeepsPromises;
+            job.BestEffort = Admission.FlagsBestEffort(options.Admission, keeps);
+            return Admission.Admits(options.Admission, keeps);
         };
         var outcomes = Advance(book, arrivals, job => learning?.Estimate(job) ?? QueuedJob.Create(job, dictionary), running: [],
             start: double.PositiveInfinity, options.ReevaluationIntervalSeconds,

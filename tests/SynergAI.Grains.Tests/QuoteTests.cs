@@ -103,6 +103,44 @@ public class AdmissionTests(ControlPlaneCluster fixture)
     }
 
     [Fact]
+    public async Task Under_reject_a_job_that_would_make_an_earlier_one_miss_is_refused_though_it_meets_its_own_deadline()
+    {
+        const string pool = "admission-promises";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var blocker = $"{pool}-blocker";
+        var early = $"{pool}-early";
+        var urgent = $"{pool}-urgent";
+        var relaxed = $"{pool}-relaxed";
+        try
+        {
+            await Client.StartBlocker(blocker, pool); // the only worker is busy until T
+            var alone = await Client.Coordinator(pool).Quote(new JobSpec(TestSupport.Engine, 10_000, 1e8));
+            var (finish, run) = (alone.FinishesInSeconds!.Value, alone.FinishesInSeconds!.Value - alone.StartsInSeconds!.Value); // T + r, r
+            Assert.True(run > 100, $"a run of {run} model seconds leaves no margin for real time passing");
+
+            // The early job is promised T + r with r/2 to spare; the urgent one would meet its own deadline by going first
+            // (its slack is smaller), and the early one would then finish at T + 2r, past its deadline.
+            await Client.Job(early).Submit(new JobSpec(TestSupport.Engine, 10_000, finish + run / 2, Admission: "reject"), pool);
+            var quote = await Client.Coordinator(pool).Quote(new JobSpec(TestSupport.Engine, 10_000, finish + run / 4));
+            Assert.True(quote.MeetsDeadline);
+            Assert.Equal([early], quote.Displaces);
+            var error = await Assert.ThrowsAsync<AdmissionRefusedException>(() =>
+                Client.Job(urgent).Submit(new JobSpec(TestSupport.Engine, 10_000, finish + run / 4, Admission: "reject"), pool));
+            Assert.Contains($"it would make 1 waiting job(s) admitted earlier miss their deadlines ({early})", error.Message);
+            Assert.Null(await Client.Job(urgent).GetStatus());
+            Assert.InRange(quote.TightestQosSeconds!.Value, finish + run / 2, finish + run * 1.5); // after the early job
+
+            // Under best-effort the same job is admitted flagged, and goes after the early job.
+            var flagged = await Client.Job(relaxed).Submit(new JobSpec(TestSupport.Engine, 10_000, finish + run / 4, Admission: "best-effort"), pool);
+            Assert.True(flagged.BestEffort);
+        }
+        finally
+        {
+            await Client.CancelQuietly([blocker, early, urgent, relaxed]);
+        }
+    }
+
+    [Fact]
     public async Task Under_best_effort_a_job_that_would_miss_is_admitted_flagged_and_never_goes_before_a_job_that_can_make_it()
     {
         const string pool = "admission-best-effort";

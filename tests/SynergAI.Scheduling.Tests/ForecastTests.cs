@@ -111,10 +111,11 @@ public class ForecastTests
     {
         // Candidate q = 100 at t = 3 with QoS 60: at 5 j3 (urgency 2) takes fast; at 10 the candidate (60 − 7 − 5 = 48)
         // goes before j4 (100 − 7 − 10 = 83): fast 10–15, met. Tightest: with QoS Q its urgency at 5 is Q − 7, ahead of
-        // j3's 2 when Q < 9 and feasible when Q − 2 ≥ 5: fast 5–10, e2e 7, so 7 is the tightest deadline.
+        // j3's 2 when Q < 9, and it would meet Q ≥ 7 on fast 5–10 — but j3 would then finish at 15, past its deadline
+        // of 12. After j3 it runs fast 10–15, 12 s after its arrival: 12 is the tightest deadline that keeps j3's.
         var quote = PoolForecast.Quote(AtThree(), 3, QueuedJob.Create(J("q", 3, "e", 100, 60), Two));
         Assert.Equal(("fast", "turbo", 10.0, 15.0, true), (quote.Forecast.Worker, quote.Forecast.Config, quote.Forecast.StartSeconds!.Value, quote.Forecast.FinishSeconds!.Value, quote.Forecast.MeetsDeadline!.Value));
-        Assert.InRange(quote.TightestQosSeconds!.Value, 7, 7.1);
+        Assert.InRange(quote.TightestQosSeconds!.Value, 12, 12.1);
     }
 
     [Fact]
@@ -164,16 +165,69 @@ public class AdmissionTests
         Assert.DoesNotContain(rejecting.Values, o => o.Violated);
     }
 
+    public static TheoryData<string> Policies => [.. PolicyCatalog.Names];
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void Under_reject_at_noise_0_no_admitted_job_misses_on_generated_fleets(string policy)
+    {
+        // The promise holds for every policy, stateful ones too (a round-robin pointer, learnt prices: the forecast runs
+        // a copy of the pool's policy), on fleets and traces unlike the thesis's, Poisson and bursty.
+        var admitted = 0;
+        for (var seed = 1; seed <= 6; seed++)
+        {
+            var (fleet, trace) = GeneratedWorkload.Make(ReferenceTestbed.Load(), FleetShape.Varied, Experiment.DhFh, seed,
+                seed % 2 == 0 ? ArrivalProcess.Bursty : ArrivalProcess.Poisson);
+            var run = Simulator.Run(new ConfigurationDictionary(fleet), trace, PolicyCatalog.Create(policy), new SimulationOptions(Admission: AdmissionMode.Reject));
+            Assert.DoesNotContain(run, o => o.Violated);
+            admitted += run.Count;
+        }
+        Assert.InRange(admitted, 6, 6 * 40 - 1); // some jobs were admitted, and not every one (else nothing was tested)
+    }
+
     [Fact]
     public void Admission_modes_parse_and_a_refusal_gives_the_tightest_deadline()
     {
         Assert.Equal(AdmissionMode.BestEffort, Admission.Parse("Best-Effort"));
         Assert.Contains("accept, reject, best-effort", Assert.Throws<ArgumentException>(() => Admission.Parse("maybe")).Message);
-        var forecast = new JobForecast(J("q", 0, "e", 100, 4), 0, "fast", "turbo", 3, 8, WaitCode.None, "");
-        Assert.False(Admission.Admits(AdmissionMode.Reject, forecast.MeetsDeadline));
-        Assert.True(Admission.Admits(AdmissionMode.Accept, forecast.MeetsDeadline));
+        var arrival = new ArrivalForecast(new JobForecast(J("q", 0, "e", 100, 4), 0, "fast", "turbo", 3, 8, WaitCode.None, ""), []);
+        Assert.False(Admission.Admits(AdmissionMode.Reject, arrival.KeepsPromises));
+        Assert.True(Admission.Admits(AdmissionMode.Accept, arrival.KeepsPromises));
         Assert.Equal("refused by admission control: the forecast finishes it 8.0 s after submission, past its 4 s deadline; the tightest deadline that would be met now is 8.1 s",
-            Admission.Refusal(forecast, 8.01));
+            Admission.Refusal(arrival, 8.01));
+    }
+
+    /// <summary>A at 0 (QoS 12) runs on fast 0–5; B at 1 (QoS 10) waits for fast, 5–10, met; the slow worker (51 s)
+    /// suits neither. C at 2 with QoS 8.5 would meet its own deadline — at 5 its slack 10.5 − 5 − 5 = 0.5 is below B's
+    /// 11 − 5 − 5 = 1, so C takes fast 5–10 — but B would then run 10–15, 4 s late.</summary>
+    static readonly Job[] Displacing = [J("A", 0, "e", 100, 12), J("B", 1, "e", 100, 10), J("C", 2, "e", 100, 8.5)];
+
+    [Fact]
+    public void An_arrival_that_would_make_an_earlier_job_miss_is_refused_though_it_meets_its_own_deadline()
+    {
+        var accepted = Simulator.Run(Two, Displacing, new SynergAiPolicy()).ToDictionary(o => o.Job.Id);
+        Assert.Equal((false, true), (accepted["C"].Violated, accepted["B"].Violated)); // the promise to B is broken
+
+        var book = new PoolBook(new SynergAiPolicy());
+        for (var w = 0; w < Two.Workers.Count; w++) book.SetWorker(Two.Workers[w], Two.ClassOf(w).ToString(CultureInfo.InvariantCulture), Two.DefaultStrength(w));
+        book.Arrive(QueuedJob.Create(Displacing[0], Two), 0);
+        Assert.Single(book.Plan(0));
+        book.Arrive(QueuedJob.Create(Displacing[1], Two), 1);
+        Assert.Empty(book.Plan(1));
+        var arrival = PoolForecast.Predict(book, 2, QueuedJob.Create(Displacing[2], Two));
+        Assert.Equal((true, false), (arrival.Forecast.MeetsDeadline, arrival.KeepsPromises));
+        var displaced = Assert.Single(arrival.Displaced);
+        Assert.Equal(("B", false), (displaced.Job.Id, displaced.MeetsDeadline!.Value)); // past its deadline, so it goes late to slow
+        Assert.Equal("refused by admission control: it would make 1 waiting job(s) admitted earlier miss their deadlines (B); the tightest deadline that would be met now is 13.0 s",
+            Admission.Refusal(arrival, 13));
+        // With QoS 9 or more C goes after B, fast 10–15: 13 s after its arrival is the tightest deadline that keeps both.
+        Assert.InRange(PoolForecast.Quote(book, 2, QueuedJob.Create(Displacing[2], Two)).TightestQosSeconds!.Value, 13, 13.1);
+
+        var rejecting = Simulator.Run(Two, Displacing, new SynergAiPolicy(), new SimulationOptions(Admission: AdmissionMode.Reject)).ToDictionary(o => o.Job.Id);
+        Assert.Equal(["A", "B"], rejecting.Keys.Order());
+        Assert.DoesNotContain(rejecting.Values, o => o.Violated);
+        var flagging = Simulator.Run(Two, Displacing, new SynergAiPolicy(), new SimulationOptions(Admission: AdmissionMode.BestEffort)).ToDictionary(o => o.Job.Id);
+        Assert.Equal((true, false, true), (flagging["C"].BestEffort, flagging["B"].Violated, flagging["C"].Violated)); // flagged, C goes after B: 10–15
     }
 }
 

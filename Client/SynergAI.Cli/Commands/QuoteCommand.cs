@@ -54,6 +54,7 @@ internal static class QuoteCommand
                 ["start_at"] = StatusOutput.Time(q.StartAt) is { Length: > 0 } s ? s : null,
                 ["finish_at"] = StatusOutput.Time(q.FinishAt) is { Length: > 0 } f ? f : null,
                 ["meets_deadline"] = q.MeetsDeadline,
+                ["displaces"] = q.Displaces,
                 ["tightest_qos_s"] = q.TightestQosSeconds,
                 ["queued"] = q.Queued,
                 ["code"] = q.Code,
@@ -73,6 +74,7 @@ internal static class QuoteCommand
         Row("start at", StatusOutput.Time(q.StartAt));
         Row("finish at", StatusOutput.Time(q.FinishAt));
         Row("meets deadline", q.MeetsDeadline is { } met ? (met ? "yes" : "no") : null);
+        if (q.Displaces.Count > 0) Row("would make miss", string.Join(", ", q.Displaces));
         Row("tightest qos s", q.TightestQosSeconds is { } tightest ? Seconds(tightest) : "none");
         Row("jobs waiting", q.Queued.ToString(CultureInfo.InvariantCulture));
         io.Tables.Write(table);
