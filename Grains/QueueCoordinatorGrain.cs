@@ -180,14 +180,14 @@ public sealed class QueueCoordinatorGrain(
     public async Task<JobQuote> Quote(JobSpec spec)
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
-        return await PoolForecaster.QuoteAsync(Pool, View(), queues, spec, time.GetUtcNow(),
+        return await PoolForecaster.QuoteAsync(Pool, View(), _book.Policy.Copy(), queues, spec, time.GetUtcNow(),
             (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
     public async Task<QueueForecast> Forecast()
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
-        return await PoolForecaster.ForecastAsync(Pool, View(), queues, time.GetUtcNow(),
+        return await PoolForecaster.ForecastAsync(Pool, View(), _book.Policy.Copy(), queues, time.GetUtcNow(),
             (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 

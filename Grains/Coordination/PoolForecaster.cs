@@ -8,19 +8,20 @@ namespace SynergAI.Grains.Coordination;
 /// <summary>
 /// The pool's forecast from the dispatcher's current view: a scratch copy of the pool (its workers as the view has them,
 /// the shards' waiting jobs in arrival order, estimated by the workers as a shard would), run forward by the scheduling
-/// core's <see cref="PoolForecast"/>. Nothing of the pool is touched. A policy that binds jobs on arrival (SRR,
-/// SLO-MAEL) binds the waiting jobs again in the copy, which may differ from their real binding.
+/// core's <see cref="PoolForecast"/> with a copy of the dispatcher's policy (a round-robin pointer, learnt prices).
+/// Nothing of the pool is touched. A policy that binds jobs on arrival (SRR, SLO-MAEL) binds the waiting jobs again in
+/// the copy, which may differ from their real binding in their shard.
 /// </summary>
 public static class PoolForecaster
 {
     const string QuoteId = "\u0001quote";
 
-    public static async Task<JobQuote> QuoteAsync(string pool, PoolView view, IReadOnlyList<ShardQueue> queues, JobSpec spec,
+    public static async Task<JobQuote> QuoteAsync(string pool, PoolView view, ISchedulingPolicy policy, IReadOnlyList<ShardQueue> queues, JobSpec spec,
         DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
         if (spec.Problem() is { } problem) throw new ArgumentException(problem);
         var candidate = new PoolQueue.Entry(QuoteId, spec, now, 0);
-        var (book, waiting) = await CopyAsync(view, queues, candidate, estimate);
+        var (book, waiting) = await CopyAsync(view, policy, queues, candidate, estimate);
 
         if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0)
             return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
@@ -36,10 +37,10 @@ public static class PoolForecaster
     }
 
     /// <summary>Every waiting job's forecast, in arrival order, with the reason its shard's latest round gave.</summary>
-    public static async Task<QueueForecast> ForecastAsync(string pool, PoolView view, IReadOnlyList<ShardQueue> queues,
+    public static async Task<QueueForecast> ForecastAsync(string pool, PoolView view, ISchedulingPolicy policy, IReadOnlyList<ShardQueue> queues,
         DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
-        var (book, waiting) = await CopyAsync(view, queues, null, estimate);
+        var (book, waiting) = await CopyAsync(view, policy, queues, null, estimate);
         var predicted = PoolForecast.Predict(book.Book, view.Now, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale)
             .ToDictionary(f => f.Job.Id, StringComparer.Ordinal);
         // Every waiting job, in arrival order; one the copy could not place (no worker runs its engine) has no times.
@@ -57,10 +58,10 @@ public static class PoolForecaster
     /// <summary>A scratch copy of the pool: its workers as the view has them and the shards' waiting jobs in arrival
     /// order (plus <paramref name="candidate"/>), estimated by the workers as a shard would. Returns the copy and the
     /// waiting jobs in arrival order.</summary>
-    static async Task<(PoolQueue Book, List<(QueuedJobView Job, DateTimeOffset SubmittedAt)> Waiting)> CopyAsync(PoolView view, IReadOnlyList<ShardQueue> queues, PoolQueue.Entry? candidate,
-        Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
+    static async Task<(PoolQueue Book, List<(QueuedJobView Job, DateTimeOffset SubmittedAt)> Waiting)> CopyAsync(PoolView view, ISchedulingPolicy policy,
+        IReadOnlyList<ShardQueue> queues, PoolQueue.Entry? candidate, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
-        var book = new PoolQueue(PolicyCatalog.Create(view.Settings.Policy));
+        var book = new PoolQueue(policy);
         book.Apply([.. view.Workers.Select(w => new WorkerSnapshot(w.Name, w.Engines, w.Strength, w.ProfileKey, w.RunningJob, w.ExpectedFreeAt, w.LastFreeAt))]);
         var waiting = Waiting(queues);
         foreach (var (job, submittedAt) in waiting)

@@ -50,6 +50,23 @@ public class QuoteTests(ControlPlaneCluster fixture)
     }
 
     [Fact]
+    public async Task A_quote_follows_the_pools_round_robin_pointer()
+    {
+        // Round robin gave x86 the first job; with every worker free again, the next job goes to the next worker in
+        // circular order. A forecast with a fresh policy would say x86.
+        const string pool = "quote-rr";
+        var workers = await fixture.Pool(pool, pool, ["x86", "agx", "nx"], policy: "rr");
+        var first = await Client.Job($"{pool}-first").Submit(new JobSpec(TestSupport.SplitEngine, 100, 1e5), pool);
+        Assert.Equal(workers[0], (await Client.WaitFinished(first.Id)).Worker);
+        await Client.WaitForPool(pool, p => p.Running == 0, "the worker free again");
+
+        var quote = await Client.Coordinator(pool).Quote(new JobSpec(TestSupport.SplitEngine, 100, 1e5));
+        Assert.Equal(workers[1], quote.Worker);
+        var second = await Client.Job($"{pool}-second").Submit(new JobSpec(TestSupport.SplitEngine, 100, 1e5), pool);
+        Assert.Equal(quote.Worker, (await Client.WaitFinished(second.Id)).Worker);
+    }
+
+    [Fact]
     public async Task A_quote_for_an_engine_no_worker_runs_says_so_and_a_bad_spec_is_refused()
     {
         const string pool = "quote-engine";
