@@ -9,12 +9,17 @@ using SynergAI.Scheduling.Pool;
 namespace SynergAI.Cli.Commands;
 
 /// <summary><c>synergai bench forecast</c>: one SynergAI pool with a long queue and every worker busy, forecast again and
-/// again; the median time of one forecast.</summary>
+/// again; the median time of one forecast, of one admission check (the forecast with and without one more job) and of
+/// one quote (the admission check plus the search for the tightest deadline).</summary>
 internal static class ForecastBench
 {
-    /// <summary>The median wall time and thread CPU time of one of 10 forecasts (after warming up the JIT), in ms; CPU time
-    /// is what the forecast costs on a machine shared with other work.</summary>
-    public static (double Milliseconds, double CpuMilliseconds, int Late) Median(Testbed kinds, int jobCount, int workerCount)
+    /// <summary>Median wall time and process CPU time of one operation, in ms; CPU time is what it costs on a machine
+    /// shared with other work.</summary>
+    public sealed record Timing(double Milliseconds, double CpuMilliseconds);
+
+    public sealed record Result(Timing Forecast, Timing Admission, Timing Quote, int Late);
+
+    public static Result Run(Testbed kinds, int jobCount, int workerCount)
     {
         var fleet = BenchmarkWorkload.Fleet(kinds, workerCount);
         var dictionary = new ConfigurationDictionary(fleet);
@@ -29,32 +34,37 @@ internal static class ForecastBench
         foreach (var job in queue) // they arrived over the last stretch before now, in the same order
             book.Arrive(QueuedJob.Create(job with { ArrivalSeconds = now - span + job.ArrivalSeconds, QosSeconds = job.QosSeconds + span }, dictionary), now);
         book.Plan(now);
+        // One more job of the same kind as the last, arriving now with as much slack as the queue's jobs had.
+        var candidate = QueuedJob.Create(queue[^1] with { Id = "candidate", ArrivalSeconds = now, QosSeconds = queue[^1].QosSeconds + span }, dictionary);
 
+        var late = PoolForecast.Predict(book, now).Count(f => f.MeetsDeadline != true);
+        return new Result(Median(() => PoolForecast.Predict(book, now)), Median(() => PoolForecast.Predict(book, now, candidate)),
+            Median(() => PoolForecast.Quote(book, now, candidate)), late);
+    }
+
+    /// <summary>The median of 10 runs of <paramref name="operation"/>, after a warm-up of at least 20 runs and 1 s, so
+    /// that the JIT has tiered the round's methods up (it does so only after 30 calls and 100 ms without new methods to
+    /// compile): a pool that forecasts on every round is long past that, and 3 warm-up runs measured mostly unoptimised
+    /// code.</summary>
+    static Timing Median(Action operation)
+    {
+        var warmUp = Stopwatch.StartNew();
+        for (var runs = 0; runs < 20 || warmUp.Elapsed.TotalSeconds < 1; runs++) operation();
         var times = new List<double>();
         var cpu = new List<double>();
-        var late = 0;
-        // Warm-up: at least 20 forecasts and 1 s, so that the JIT has tiered the round's methods up (it does so only
-        // after 30 calls and 100 ms without new methods to compile): a pool that forecasts on every round is long past
-        // that, and 3 warm-up forecasts measured mostly unoptimised code.
-        var warmUp = Stopwatch.StartNew();
-        var warmUps = 0;
-        for (; warmUps < 20 || warmUp.Elapsed.TotalSeconds < 1; warmUps++) PoolForecast.Predict(book, now);
-        for (var round = 0; round < 10; round++)
+        for (var run = 0; run < 10; run++)
         {
-            var cpuBefore = ThreadCpu();
+            var cpuBefore = ProcessCpu();
             var clock = Stopwatch.StartNew();
-            var forecast = PoolForecast.Predict(book, now);
-            {
-                times.Add(clock.Elapsed.TotalMilliseconds);
-                cpu.Add(ThreadCpu() - cpuBefore);
-            }
-            late = forecast.Count(f => f.MeetsDeadline != true);
+            operation();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            cpu.Add(ProcessCpu() - cpuBefore);
         }
         times.Sort();
         cpu.Sort();
-        return (times[times.Count / 2], cpu[cpu.Count / 2], late);
+        return new Timing(times[times.Count / 2], cpu[cpu.Count / 2]);
     }
 
     /// <summary>The process's CPU time so far, in ms (this benchmark runs on one thread; GC threads count too).</summary>
-    static double ThreadCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    static double ProcessCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 }
