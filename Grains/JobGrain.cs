@@ -121,11 +121,15 @@ public sealed class JobGrain(
     {
         var mode = Admission.Parse(spec.Admission ?? (await pools.GetAsync(pool)).Admission ?? Admission.Name(AdmissionMode.Accept));
         if (!Admission.NeedsForecast(mode)) return false;
-        var quote = await GrainFactory.GetGrain<IQueueCoordinatorGrain>(pool).Quote(spec);
-        var keeps = Admission.KeepsPromises(quote.MeetsDeadline, quote.Displaces.Count);
-        if (Admission.Admits(mode, keeps)) return Admission.FlagsBestEffort(mode, keeps);
-        SynergAiMetrics.JobRejected(pool, spec.Engine);
-        throw new AdmissionRefusedException(Id, Admission.Refusal(quote.FinishesInSeconds, spec.QosSeconds, quote.Reason, quote.Displaces, quote.TightestQosSeconds));
+        try
+        {
+            return await GrainFactory.GetGrain<IPoolDispatchGrain>(pool).Admit(Id, spec, Admission.Name(mode));
+        }
+        catch (AdmissionRefusedException)
+        {
+            SynergAiMetrics.JobRejected(pool, spec.Engine);
+            throw;
+        }
     }
 
     /// <summary>A retried submission (the first one's answer was lost, maybe with a silo): what the first may not have

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using SynergAI.Grains.Coordination;
 using SynergAI.Grains.Telemetry;
+using SynergAI.Scheduling.Forecast;
 using SynergAI.Scheduling.Policies;
 
 namespace SynergAI.Grains;
@@ -181,6 +182,13 @@ public sealed class QueueCoordinatorGrain(
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
         return await PoolForecaster.QuoteAsync(Pool, View(), _book.Policy.Copy(), queues, spec, time.GetUtcNow(),
+            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+    }
+
+    public async Task<bool> Admit(string job, JobSpec spec, string mode)
+    {
+        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        return await PoolForecaster.AdmitAsync(job, View(), _book.Policy.Copy(), queues, spec, Admission.Parse(mode), time.GetUtcNow(),
             (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 

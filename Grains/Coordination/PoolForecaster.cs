@@ -23,17 +23,42 @@ public static class PoolForecaster
         var candidate = new PoolQueue.Entry(QuoteId, spec, now, 0);
         var (book, waiting) = await CopyAsync(view, policy, queues, candidate, estimate);
 
-        if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0)
+        if (Candidate(book, candidate, view.Now) is not { } placeable)
             return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
                 WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine), []);
-        book.Remove(QuoteId);
-        var quote = PoolForecast.Quote(book.Book, view.Now,
-            new QueuedJob(scheduled.Job with { Id = QuoteId, ArrivalSeconds = view.Now }, [.. scheduled.FastestFirst], [.. scheduled.Defaults]),
-            view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
+        var quote = PoolForecast.Quote(book.Book, view.Now, placeable, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
         var f = quote.Forecast;
         return new JobQuote(pool, spec, f.Worker, f.Config, f.StartSeconds - view.Now, f.FinishSeconds - view.Now, f.MeetsDeadline,
             quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason,
             [.. quote.Arrival.Displaced.Select(d => d.Job.Id)]);
+    }
+
+    /// <summary>Admission control of <paramref name="job"/> under <paramref name="mode"/>: whether it is admitted
+    /// flagged best-effort; <see cref="AdmissionRefusedException"/> when refused, with the quote's tightest deadline,
+    /// which only a refusal searches for (a quote costs about twice the check).</summary>
+    public static async Task<bool> AdmitAsync(string job, PoolView view, ISchedulingPolicy policy, IReadOnlyList<ShardQueue> queues, JobSpec spec,
+        AdmissionMode mode, DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
+    {
+        if (spec.Problem() is { } problem) throw new ArgumentException(problem);
+        var candidate = new PoolQueue.Entry(QuoteId, spec, now, 0);
+        var (book, _) = await CopyAsync(view, policy, queues, candidate, estimate);
+        var interval = view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale;
+        var placeable = Candidate(book, candidate, view.Now);
+        var keeps = placeable is null ? null : PoolForecast.Predict(book.Book, view.Now, placeable, interval).KeepsPromises;
+        if (Admission.Admits(mode, keeps)) return Admission.FlagsBestEffort(mode, keeps);
+        var quote = placeable is null ? null : PoolForecast.Quote(book.Book, view.Now, placeable, interval);
+        var refusal = quote is null
+            ? Admission.Refusal(null, spec.QosSeconds, WaitReasons.Words(WaitCode.NoWorkerForEngine), [], null)
+            : Admission.Refusal(quote.Arrival, quote.TightestQosSeconds);
+        throw new AdmissionRefusedException(job, refusal);
+    }
+
+    /// <summary>The candidate as the forecast takes it, out of the copy's queue; null when no worker can run it.</summary>
+    static QueuedJob? Candidate(PoolQueue book, PoolQueue.Entry candidate, double now)
+    {
+        if (candidate.Scheduled is not { } scheduled || scheduled.FastestFirst.Count == 0) return null;
+        book.Remove(QuoteId);
+        return new QueuedJob(scheduled.Job with { Id = QuoteId, ArrivalSeconds = now }, [.. scheduled.FastestFirst], [.. scheduled.Defaults]);
     }
 
     /// <summary>Every waiting job's forecast, in arrival order, with the reason its shard's latest round gave.</summary>

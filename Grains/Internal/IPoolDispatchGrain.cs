@@ -14,6 +14,11 @@ public interface IPoolDispatchGrain : IGrainWithStringKey
     /// <summary>The workers as the dispatcher sees them now, for a shard that needs them between rounds.</summary>
     [Alias("GetView"), AlwaysInterleave] Task<PoolView> GetView();
 
+    /// <summary>Admission control of a submission under <paramref name="mode"/> (<c>reject</c> or <c>best-effort</c>),
+    /// by the pool's forecast: whether it is admitted flagged best-effort, or <see cref="AdmissionRefusedException"/>
+    /// with the reason and the tightest deadline on offer. That deadline is sought only for a refusal.</summary>
+    [Alias("Admit")] Task<bool> Admit(string job, JobSpec spec, string mode);
+
     /// <summary>A shard holds jobs that may be placeable: a round should run soon. Repeats coalesce.</summary>
     [Alias("ShardHasWork"), OneWay] Task ShardHasWork();
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SynergAI.Grains;
+using SynergAI.Scheduling;
 
 namespace SynergAI.Grains.Tests;
 
@@ -108,6 +109,10 @@ public class AdmissionTests(ControlPlaneCluster fixture)
             Assert.DoesNotContain(refused, await Client.Coordinator(pool).ListJobs());
             foreach (var silo in fixture.Cluster.Silos)
                 Assert.DoesNotContain(await silo.ServiceProvider.GetRequiredService<IJobHistory>().UnfinishedAsync(pool), r => r.Job == refused);
+
+            var unknown = await Assert.ThrowsAsync<AdmissionRefusedException>(() =>
+                Client.Job(refused).Submit(new JobSpec("no-such-engine", 100, 1e8, Admission: "reject"), pool));
+            Assert.Contains($"refused by admission control: {WaitReasons.Words(WaitCode.NoWorkerForEngine)}; no deadline can be promised now", unknown.Message);
 
             // A deadline the forecast can meet is admitted as usual.
             var status = await Client.Job(admitted).Submit(new JobSpec(TestSupport.Engine, 100, 1e8, Admission: "reject"), pool);
