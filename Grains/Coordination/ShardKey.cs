@@ -1,18 +1,10 @@
 namespace SynergAI.Grains.Coordination;
 
 /// <summary>Which shard of its pool's queue a job belongs to, and the shard grains' keys (<c>{index}@{pool}</c>: the
-/// index first, so any pool name parses). The hash is FNV-1a over the id's UTF-16 code units: stable across processes
-/// and silos, unlike <see cref="string.GetHashCode()"/>.</summary>
+/// index first, so any pool name parses). A job's shard is its id's <see cref="StableHash"/> modulo the shard count.</summary>
 public static class ShardKey
 {
-    public static int Index(string job, int shards) => shards <= 1 ? 0 : (int)(Hash(job) % (uint)shards);
-
-    public static uint Hash(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text) hash = (hash ^ c) * 16777619u;
-        return hash;
-    }
+    public static int Index(string job, int shards) => shards <= 1 ? 0 : (int)(StableHash.Of(job) % (uint)shards);
 
     public static string Of(string pool, int index) => $"{index}@{pool}";
 

@@ -20,6 +20,6 @@ public sealed class ShardPlacementDirector : IPlacementDirector
     {
         var silos = context.GetCompatibleSilos(target).Order().ToArray();
         var (pool, index) = ShardKey.Parse(target.GrainIdentity.Key.ToString()!);
-        return Task.FromResult(silos[(ShardKey.Hash(pool) + (uint)index) % (uint)silos.Length]);
+        return Task.FromResult(silos[(StableHash.Of(pool) + (uint)index) % (uint)silos.Length]);
     }
 }

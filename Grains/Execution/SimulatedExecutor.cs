@@ -163,8 +163,6 @@ public sealed class SimulatedExecutor : IJobExecutor
     {
         var noise = options.Value.Noise;
         if (noise == 0) return 1;
-        var hash = 2166136261u;
-        foreach (var c in job) hash = (hash ^ c) * 16777619u; // FNV-1a: stable across processes, unlike string.GetHashCode
-        return LogNormal.Sample(new Random((int)hash ^ options.Value.NoiseSeed), 0, noise);
+        return LogNormal.Sample(new Random((int)StableHash.Of(job) ^ options.Value.NoiseSeed), 0, noise);
     }
 }
