@@ -31,6 +31,7 @@ public static class Hosting
             silo.AddKubernetesExecutor(configuration);
         silo.Services.TryAddSingleton<IJobExecutor, SimulatedExecutor>();
         silo.Services.TryAddSingleton<IJobHistory, InMemoryJobHistory>();
+        silo.Services.TryAddSingleton<GrainReferences>();
         silo.Services.TryAddSingleton<PoolSettingsCache>();
         silo.Services.TryAddSingleton<ControlPlaneReadiness>();
 #pragma warning disable ORLEANSEXP003 // experimental in Orleans 10: the strongly consistent directory Orleans is moving to

@@ -42,7 +42,8 @@ public sealed class PoolShardGrain(
     bool _freeInView;
 
     PoolSettings Settings => _view.Settings;
-    IPoolDispatchGrain Dispatcher => GrainFactory.GetGrain<IPoolDispatchGrain>(_pool);
+    IPoolDispatchGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IPoolDispatchGrain>(_pool);
+    IPoolDispatchGrain? _dispatcher;
     double ToModelSeconds(DateTimeOffset at) => (at - _view.Epoch).TotalSeconds / Settings.TimeScale;
 
     /// <summary>A proposal the dispatcher never settled (it died mid-round) is given up after this long; the sweep then

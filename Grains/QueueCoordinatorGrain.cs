@@ -20,6 +20,7 @@ namespace SynergAI.Grains;
 [Reentrant, Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class QueueCoordinatorGrain(
     [PersistentState("pool", StorageNames.Grains)] IPersistentState<PoolRecord> record,
+    GrainReferences grains,
     IOptions<SynergAiOptions> options,
     TimeProvider time,
     ILogger<QueueCoordinatorGrain> log) : Grain, IQueueCoordinatorGrain, IPoolDispatchGrain
@@ -42,7 +43,7 @@ public sealed class QueueCoordinatorGrain(
 
     string Pool => this.GetPrimaryKeyString();
     double Now => (time.GetUtcNow() - _epoch).TotalSeconds / _settings.TimeScale;
-    IEnumerable<IPoolShardGrain> Shards(int count) => Enumerable.Range(0, count).Select(i => GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(Pool, i)));
+    IEnumerable<IPoolShardGrain> Shards(int count) => Enumerable.Range(0, count).Select(i => grains.Of<IPoolShardGrain>(ShardKey.Of(Pool, i)));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -182,21 +183,21 @@ public sealed class QueueCoordinatorGrain(
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
         return await PoolForecaster.QuoteAsync(Pool, View(), _book.Policy.Copy(), queues, spec, time.GetUtcNow(),
-            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
     public async Task<bool> Admit(string job, JobSpec spec, string mode)
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
         return await PoolForecaster.AdmitAsync(job, View(), _book.Policy.Copy(), queues, spec, Admission.Parse(mode), time.GetUtcNow(),
-            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
     public async Task<QueueForecast> Forecast()
     {
         var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
         return await PoolForecaster.ForecastAsync(Pool, View(), _book.Policy.Copy(), queues, time.GetUtcNow(),
-            (worker, request) => GrainFactory.GetGrain<IWorkerRuntimeGrain>(worker).Estimate(request));
+            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
     }
 
     public async Task<IReadOnlyList<string>> ListJobs()
@@ -436,7 +437,7 @@ public sealed class QueueCoordinatorGrain(
         var entry = attempt.Entry;
         var dispatch = new Dispatch(entry.Id, attempt.Attempt, Pool, attempt.Worker, entry.Spec.Engine, entry.Spec.Queries,
             placement.Config, placement.EstimateSeconds, _settings.TimeScale, time.GetUtcNow(), placement.Reason);
-        var worker = GrainFactory.GetGrain<IWorkerRuntimeGrain>(attempt.Worker);
+        var worker = grains.Of<IWorkerRuntimeGrain>(attempt.Worker);
         StartResult? result;
         _starting.Add(entry.Id);
         try

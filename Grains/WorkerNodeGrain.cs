@@ -39,6 +39,7 @@ public sealed class WorkerNodeGrain(
     [PersistentState("worker-node", StorageNames.Grains)] IPersistentState<WorkerNodeRecord> record,
     IJobExecutor executor,
     IClusterMembershipService membership,
+    GrainReferences grains,
     ILocalSiloDetails silo,
     IOptions<SynergAiOptions> options,
     TimeProvider time,
@@ -97,8 +98,8 @@ public sealed class WorkerNodeGrain(
         SynergAiMetrics.WorkerDrift(Name, pool, Learning.DriftFactor);
         await record.WriteStateAsync();
         _dictionary = dictionary;
-        await GrainFactory.GetGrain<IPoolDispatchGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0), ClassKey());
-        if (previousPool is not null && previousPool != pool) await GrainFactory.GetGrain<IPoolDispatchGrain>(previousPool).WorkerLeft(Name);
+        await grains.Of<IPoolDispatchGrain>(pool).WorkerRegistered(Name, [.. dictionary.Engines], dictionary.DefaultStrength(0), ClassKey());
+        if (previousPool is not null && previousPool != pool) await grains.Of<IPoolDispatchGrain>(previousPool).WorkerLeft(Name);
         return Status();
     }
 
@@ -216,7 +217,7 @@ public sealed class WorkerNodeGrain(
         if (Node.Running is not { } running || running.Job != job || running.Attempt != attempt) return;
         await executor.CancelAsync(job, attempt);
         await BecomeFree();
-        await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, job, attempt);
+        await grains.Of<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, job, attempt);
     }
 
     /// <summary>The attempt ended: the job hears first (a success completes it; a failure queues it again or fails it),
@@ -238,7 +239,7 @@ public sealed class WorkerNodeGrain(
                     .Select(g => FormattableString.Invariant($"×{g.Key:0.##} on {g.Count()} of {Node.Profile.Count} (engine, configuration)"))));
             try
             {
-                await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerRegistered(Name, [.. _dictionary.Engines], _dictionary.DefaultStrength(0), ClassKey());
+                await grains.Of<IPoolDispatchGrain>(running.Pool).WorkerRegistered(Name, [.. _dictionary.Engines], _dictionary.DefaultStrength(0), ClassKey());
             }
             catch (Exception e)
             {
@@ -247,7 +248,7 @@ public sealed class WorkerNodeGrain(
             }
         }
         await GrainCalls.UntilDeliveredAsync(async () =>
-            await GrainFactory.GetGrain<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, running.Job, running.Attempt));
+            await grains.Of<IPoolDispatchGrain>(running.Pool).WorkerFreed(Name, running.Job, running.Attempt));
     }
 
     async Task BecomeFree()

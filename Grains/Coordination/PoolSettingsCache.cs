@@ -5,7 +5,7 @@ namespace SynergAI.Grains.Coordination;
 /// <summary>Each silo's copy of its pools' settings, so that a submission finds its shard without a turn of the pool's
 /// dispatcher. Settings change only while a pool is idle; a job routed by a copy older than that reaches a shard that
 /// forwards it (see <see cref="ShardKey"/>).</summary>
-public sealed class PoolSettingsCache(IGrainFactory grains, TimeProvider time)
+public sealed class PoolSettingsCache(GrainReferences grains, TimeProvider time)
 {
     static readonly TimeSpan Freshness = TimeSpan.FromSeconds(2);
     readonly ConcurrentDictionary<string, (PoolSettings Settings, DateTimeOffset At)> _pools = new(StringComparer.Ordinal);
@@ -21,7 +21,7 @@ public sealed class PoolSettingsCache(IGrainFactory grains, TimeProvider time)
 
     async Task<PoolSettings> FetchAsync(string pool)
     {
-        var settings = await grains.GetGrain<IPoolDispatchGrain>(pool).GetSettings();
+        var settings = await grains.Of<IPoolDispatchGrain>(pool).GetSettings();
         _pools[pool] = (settings, time.GetUtcNow());
         return settings;
     }
@@ -47,6 +47,6 @@ public sealed class PoolSettingsCache(IGrainFactory grains, TimeProvider time)
     public async Task<IPoolShardGrain> ShardOfAsync(string pool, string job)
     {
         var settings = await GetAsync(pool);
-        return grains.GetGrain<IPoolShardGrain>(ShardKey.Of(pool, ShardKey.Index(job, settings.Shards)));
+        return grains.Of<IPoolShardGrain>(ShardKey.Of(pool, ShardKey.Index(job, settings.Shards)));
     }
 }

@@ -31,9 +31,9 @@ public sealed class SimulatedExecutor : IJobExecutor
     readonly Lazy<Dictionary<string, SynergAI.Scheduling.Simulation.WorkerDrift>> drifts;
     readonly DateTimeOffset started;
 
-    public SimulatedExecutor(IGrainFactory grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
+    public SimulatedExecutor(GrainReferences grains, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,
         IHostApplicationLifetime? lifetime = null)
-        : this(name => new WorkerGrainReports(grains.GetGrain<IWorkerRuntimeGrain>(name)), options, time, log, lifetime) { }
+        : this(name => new WorkerGrainReports(grains.Of<IWorkerRuntimeGrain>(name)), options, time, log, lifetime) { }
 
     /// <summary>With workers from elsewhere (tests give stand-ins that answer heartbeats as scripted).</summary>
     internal SimulatedExecutor(Func<string, IRunReports> workers, IOptions<SynergAiOptions> options, TimeProvider time, ILogger<SimulatedExecutor> log,

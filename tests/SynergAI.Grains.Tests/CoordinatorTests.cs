@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using SynergAI.Grains;
 
@@ -10,6 +11,19 @@ public class CoordinatorTests(ControlPlaneCluster fixture)
 {
     IClusterClient Client => fixture.Client;
     static readonly JobSpec Short = new(TestSupport.Engine, 5, 1e5);
+
+    [Fact]
+    public async Task A_silos_references_to_long_lived_grains_are_made_once_and_reach_the_grain()
+    {
+        var refs = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<GrainReferences>();
+        const string pool = "refs-pool";
+        await fixture.Pool(pool, pool, ["x86"]);
+        var dispatcher = refs.Of<IPoolDispatchGrain>(pool);
+        Assert.Same(dispatcher, refs.Of<IPoolDispatchGrain>(pool));
+        Assert.NotSame(dispatcher, refs.Of<IPoolDispatchGrain>("other-pool"));
+        Assert.IsAssignableFrom<IPoolShardGrain>(refs.Of<IPoolShardGrain>(pool)); // another interface, the same key: its own reference
+        Assert.Equal((await Client.Coordinator(pool).GetStatus()).Settings, await dispatcher.GetSettings());
+    }
 
     [Fact]
     public async Task A_pools_shards_are_dealt_round_the_silos()
