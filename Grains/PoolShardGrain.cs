@@ -21,6 +21,7 @@ namespace SynergAI.Grains;
 [Reentrant, ShardPlacement] // dealt round the silos
 [Orleans.GrainDirectory.GrainDirectory(Hosting.PoolGrainDirectory)]
 public sealed class PoolShardGrain(
+    GrainReferences grains,
     IOptions<SynergAiOptions> options,
     IJobHistory history,
     TimeProvider time,
@@ -42,8 +43,7 @@ public sealed class PoolShardGrain(
     bool _freeInView;
 
     PoolSettings Settings => _view.Settings;
-    IPoolDispatchGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IPoolDispatchGrain>(_pool);
-    IPoolDispatchGrain? _dispatcher;
+    IPoolDispatchGrain Dispatcher => grains.Of<IPoolDispatchGrain>(_pool);
     double ToModelSeconds(DateTimeOffset at) => (at - _view.Epoch).TotalSeconds / Settings.TimeScale;
 
     /// <summary>A proposal the dispatcher never settled (it died mid-round) is given up after this long; the sweep then
@@ -66,7 +66,7 @@ public sealed class PoolShardGrain(
     {
         var home = ShardKey.Index(job, Settings.Shards);
         if (home != _index) // routed with settings older than the pool's latest (see PoolSettingsCache)
-            return await GrainFactory.GetGrain<IPoolShardGrain>(ShardKey.Of(_pool, home)).Enqueue(job, spec, submittedAt, attempts, bestEffort);
+            return await grains.Of<IPoolShardGrain>(ShardKey.Of(_pool, home)).Enqueue(job, spec, submittedAt, attempts, bestEffort);
         if (_offered.ContainsKey(job))
         {
             // It failed at once on the worker it was offered to (the executor could not start it) and queued itself
@@ -207,7 +207,7 @@ public sealed class PoolShardGrain(
     /// <summary>What each worker runs, as its own grain says.</summary>
     async Task<Dictionary<string, (string Job, int Attempt)?>> RunsAsync(IEnumerable<string> workers)
     {
-        var statuses = await Task.WhenAll(workers.Select(w => GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus()));
+        var statuses = await Task.WhenAll(workers.Select(w => grains.Of<IWorkerNodeGrain>(w).GetStatus()));
         return statuses.ToDictionary(s => s.Name, s => s.RunningJob is { } job ? (job, s.RunningAttempt) : ((string, int)?)null, StringComparer.Ordinal);
     }
 
@@ -249,7 +249,7 @@ public sealed class PoolShardGrain(
         while (_book.PendingEstimates() is { } pending)
         {
             var answers = pending.Request is { } request
-                ? await Task.WhenAll(pending.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
+                ? await Task.WhenAll(pending.Ask.Select(w => grains.Of<IWorkerRuntimeGrain>(w).Estimate(request)))
                 : [];
             _book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, _view.Now, ToModelSeconds);
         }

@@ -44,6 +44,8 @@ public sealed class QueueCoordinatorGrain(
     string Pool => this.GetPrimaryKeyString();
     double Now => (time.GetUtcNow() - _epoch).TotalSeconds / _settings.TimeScale;
     IEnumerable<IPoolShardGrain> Shards(int count) => Enumerable.Range(0, count).Select(i => grains.Of<IPoolShardGrain>(ShardKey.Of(Pool, i)));
+    Task<ShardQueue[]> ShardQueuesAsync() => Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+    Task<WorkerEstimates> Estimate(string worker, EstimateRequest request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -86,7 +88,7 @@ public sealed class QueueCoordinatorGrain(
             {
                 try
                 {
-                    var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(w).GetStatus().WaitAsync(RestoreLimit);
+                    var status = await grains.Of<IWorkerNodeGrain>(w).GetStatus().WaitAsync(RestoreLimit);
                     if (status.RunningJob is not { } job || freed.Contains((job, status.RunningAttempt))) return;
                     if (status.Pool != Pool) _book.MarkBusy(status.Name, PoolQueue.NotAMember, Now);
                     else _book.RestoreRunning(new PoolQueue.Entry(job, RunningSpec, time.GetUtcNow(), status.RunningAttempt), status.Name, status.RunningAttempt, Now);
@@ -173,7 +175,7 @@ public sealed class QueueCoordinatorGrain(
 
     public async Task<PoolStatus> GetStatus()
     {
-        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        var queues = await ShardQueuesAsync();
         var queue = queues.SelectMany(q => q.Jobs.Zip(q.SubmittedAt)).OrderBy(j => j.Second).ThenBy(j => j.First.Job, StringComparer.Ordinal)
             .Select(j => j.First).ToList();
         return new PoolStatus(Pool, _settings, _book.Members, [.. _book.Engines], queue, _book.Running.Count);
@@ -181,28 +183,25 @@ public sealed class QueueCoordinatorGrain(
 
     public async Task<JobQuote> Quote(JobSpec spec)
     {
-        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
-        return await PoolForecaster.QuoteAsync(Pool, View(), _book.Policy.Copy(), queues, spec, time.GetUtcNow(),
-            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
+        var queues = await ShardQueuesAsync();
+        return await PoolForecaster.QuoteAsync(Pool, View(), _book.Policy.Copy(), queues, spec, time.GetUtcNow(), Estimate);
     }
 
     public async Task<bool> Admit(string job, JobSpec spec, string mode)
     {
-        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
-        return await PoolForecaster.AdmitAsync(job, View(), _book.Policy.Copy(), queues, spec, Admission.Parse(mode), time.GetUtcNow(),
-            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
+        var queues = await ShardQueuesAsync();
+        return await PoolForecaster.AdmitAsync(job, View(), _book.Policy.Copy(), queues, spec, Admission.Parse(mode), time.GetUtcNow(), Estimate);
     }
 
     public async Task<QueueForecast> Forecast()
     {
-        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
-        return await PoolForecaster.ForecastAsync(Pool, View(), _book.Policy.Copy(), queues, time.GetUtcNow(),
-            (worker, request) => grains.Of<IWorkerRuntimeGrain>(worker).Estimate(request));
+        var queues = await ShardQueuesAsync();
+        return await PoolForecaster.ForecastAsync(Pool, View(), _book.Policy.Copy(), queues, time.GetUtcNow(), Estimate);
     }
 
     public async Task<IReadOnlyList<string>> ListJobs()
     {
-        var queues = await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()));
+        var queues = await ShardQueuesAsync();
         return [.. queues.SelectMany(q => q.Jobs.Select(j => j.Job)).Concat(_book.Running.Select(r => r.Entry.Id))
             .Concat(queues.SelectMany(q => q.Recent)).Distinct()];
     }
@@ -211,7 +210,7 @@ public sealed class QueueCoordinatorGrain(
     {
         if (PoolSettingsRules.Problems(settings, Words).FirstOrDefault() is { } problem) throw new ArgumentException(problem);
         var resolved = PoolSettingsRules.Resolve(settings, options.Value.Shards);
-        var queued = (await Task.WhenAll(Shards(_settings.Shards).Select(s => s.GetQueue()))).Sum(q => q.Jobs.Length);
+        var queued = (await ShardQueuesAsync()).Sum(q => q.Jobs.Length);
         if (queued > 0 || _book.Running.Count > 0)
             throw new InvalidOperationException($"pool '{Pool}' has {queued} queued and {_book.Running.Count} running jobs; change its settings when it is idle");
         var shardsBefore = _settings.Shards;
@@ -284,7 +283,7 @@ public sealed class QueueCoordinatorGrain(
         if (!Current()) return false;
         try
         {
-            var worker = await GrainFactory.GetGrain<IWorkerNodeGrain>(believed.Worker).GetStatus();
+            var worker = await grains.Of<IWorkerNodeGrain>(believed.Worker).GetStatus();
             if (!Current() || (worker.RunningJob == job && worker.RunningAttempt == attempt)) return false;
             var status = await GrainFactory.GetGrain<IJobGrain>(job).GetStatus();
             if (!Current()) return false;
@@ -466,7 +465,7 @@ public sealed class QueueCoordinatorGrain(
             case StartResult.Busy:
                 _book.Undo(attempt);
                 _book.Remove(entry.Id);
-                if ((await GrainFactory.GetGrain<IWorkerNodeGrain>(attempt.Worker).GetStatus()).RunningJob is { } other) _book.MarkBusy(attempt.Worker, other, Now);
+                if ((await grains.Of<IWorkerNodeGrain>(attempt.Worker).GetStatus()).RunningJob is { } other) _book.MarkBusy(attempt.Worker, other, Now);
                 return false;
             case StartResult.Unregistered:
                 _book.Undo(attempt);
@@ -486,7 +485,7 @@ public sealed class QueueCoordinatorGrain(
     {
         try
         {
-            var status = await GrainFactory.GetGrain<IWorkerNodeGrain>(dispatch.Worker).GetStatus();
+            var status = await grains.Of<IWorkerNodeGrain>(dispatch.Worker).GetStatus();
             if (status.RunningJob == dispatch.Job && status.RunningAttempt == dispatch.Attempt) return StartResult.Started;
             if (status.RunningJob is not null) return StartResult.Busy;
         }
@@ -508,7 +507,7 @@ public sealed class QueueCoordinatorGrain(
         while (_book.PendingEstimates() is { } pending)
         {
             var answers = pending.Request is { } request
-                ? await Task.WhenAll(pending.Ask.Select(w => GrainFactory.GetGrain<IWorkerRuntimeGrain>(w).Estimate(request)))
+                ? await Task.WhenAll(pending.Ask.Select(w => grains.Of<IWorkerRuntimeGrain>(w).Estimate(request)))
                 : [];
             _book.ApplyEstimates(pending.Jobs, pending.Kinds, answers, Now, at => (at - _epoch).TotalSeconds / _settings.TimeScale);
         }

@@ -26,7 +26,7 @@ public static class PoolForecaster
         if (Candidate(book, candidate, view.Now) is not { } placeable)
             return new JobQuote(pool, spec, null, null, null, null, null, null, now, view.Settings.TimeScale, waiting.Count,
                 WaitReasons.Name(WaitCode.NoWorkerForEngine), WaitReasons.Words(WaitCode.NoWorkerForEngine), []);
-        var quote = PoolForecast.Quote(book.Book, view.Now, placeable, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale);
+        var quote = PoolForecast.Quote(book.Book, view.Now, placeable, Interval(view));
         var f = quote.Forecast;
         return new JobQuote(pool, spec, f.Worker, f.Config, f.StartSeconds - view.Now, f.FinishSeconds - view.Now, f.MeetsDeadline,
             quote.TightestQosSeconds, now, view.Settings.TimeScale, waiting.Count, WaitReasons.Name(f.WaitCode), f.WaitReason,
@@ -42,16 +42,18 @@ public static class PoolForecaster
         if (spec.Problem() is { } problem) throw new ArgumentException(problem);
         var candidate = new PoolQueue.Entry(QuoteId, spec, now, 0);
         var (book, _) = await CopyAsync(view, policy, queues, candidate, estimate);
-        var interval = view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale;
         var placeable = Candidate(book, candidate, view.Now);
-        var keeps = placeable is null ? null : PoolForecast.Predict(book.Book, view.Now, placeable, interval).KeepsPromises;
+        var keeps = placeable is null ? null : PoolForecast.Predict(book.Book, view.Now, placeable, Interval(view)).KeepsPromises;
         if (Admission.Admits(mode, keeps)) return Admission.FlagsBestEffort(mode, keeps);
-        var quote = placeable is null ? null : PoolForecast.Quote(book.Book, view.Now, placeable, interval);
+        var quote = placeable is null ? null : PoolForecast.Quote(book.Book, view.Now, placeable, Interval(view));
         var refusal = quote is null
             ? Admission.Refusal(null, spec.QosSeconds, WaitReasons.Words(WaitCode.NoWorkerForEngine), [], null)
             : Admission.Refusal(quote.Arrival, quote.TightestQosSeconds);
         throw new AdmissionRefusedException(job, refusal);
     }
+
+    /// <summary>The pool's re-evaluation interval in model seconds.</summary>
+    static double Interval(PoolView view) => view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale;
 
     /// <summary>The candidate as the forecast takes it, out of the copy's queue; null when no worker can run it.</summary>
     static QueuedJob? Candidate(PoolQueue book, PoolQueue.Entry candidate, double now)
@@ -66,7 +68,7 @@ public static class PoolForecaster
         DateTimeOffset now, Func<string, EstimateRequest, Task<WorkerEstimates>> estimate)
     {
         var (book, waiting) = await CopyAsync(view, policy, queues, null, estimate);
-        var predicted = PoolForecast.Predict(book.Book, view.Now, view.Settings.ReevaluationInterval.TotalSeconds / view.Settings.TimeScale)
+        var predicted = PoolForecast.Predict(book.Book, view.Now, Interval(view))
             .ToDictionary(f => f.Job.Id, StringComparer.Ordinal);
         // Every waiting job, in arrival order; one the copy could not place (no worker runs its engine) has no times.
         return new QueueForecast(pool, now, view.Settings.TimeScale, [.. waiting.Select((w, position) =>
