@@ -17,10 +17,15 @@ public static class FleetRunner
     public sealed record FleetRun(Experiment Experiment, ArrivalProcess Arrivals, int Seed, int Workers, int Classes, int Engines, int Jobs,
         int Floor, IReadOnlyDictionary<string, int> Violations, Bounded? Optimum);
 
+    /// <summary>A schedule that is not a catalog policy (a yardstick such as the re-planning optimum): it may read the
+    /// fleet and the whole trace. Its violations go beside the policies'.</summary>
+    public sealed record Yardstick(string Name, Func<Testbed, IReadOnlyList<Job>, SimulationOptions, IReadOnlyList<JobOutcome>> Run);
+
     /// <param name="optimum">The offline optimum of a fleet's trace under the given options (noise factors), or null.</param>
     public static IReadOnlyList<FleetRun> Run(Testbed kinds, FleetShape shape, IReadOnlyList<Experiment> experiments, ArrivalProcess arrivals,
         IReadOnlyList<string> policies, int seeds, SimulationOptions options,
-        Func<Testbed, IReadOnlyList<Job>, SimulationOptions, Bounded>? optimum = null, Action<FleetRun>? onFleetDone = null)
+        Func<Testbed, IReadOnlyList<Job>, SimulationOptions, Bounded>? optimum = null, Action<FleetRun>? onFleetDone = null,
+        IReadOnlyList<Yardstick>? yardsticks = null)
     {
         var runs = new List<FleetRun>();
         foreach (var experiment in experiments)
@@ -31,6 +36,7 @@ public static class FleetRunner
                 var seeded = options with { Seed = seed };
                 var violations = policies.ToDictionary(p => p,
                     p => Simulator.Run(dictionary, trace, PolicyCatalog.Create(p), seeded).Count(o => o.Violated));
+                foreach (var yardstick in yardsticks ?? []) violations[yardstick.Name] = yardstick.Run(fleet, trace, seeded).Count(o => o.Violated);
                 var run = new FleetRun(experiment, arrivals, seed, fleet.Workers.Count, dictionary.ClassCount, dictionary.Engines.Count, trace.Count,
                     Floor(fleet, trace, seeded), violations, optimum?.Invoke(fleet, trace, seeded));
                 runs.Add(run);

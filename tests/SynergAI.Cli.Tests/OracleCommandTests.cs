@@ -71,6 +71,24 @@ public class OracleCommandTests
     }
 
     [Fact]
+    public void Experiment_replan_adds_a_row_per_lookahead_between_the_policies_and_the_oracle()
+    {
+        var one = CliRun.Of("experiment", "--experiment", "DL-FH", "--seed", "2", "--policies", "synergai", "--replan", "0,30",
+            "--replan-seconds", "0.5", "--oracle", "--format", "csv").Succeeded();
+        var rows = one.Lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["synergai", "replan", "replan+30s", "oracle"], rows.Select(r => r[0]));
+        var oracle = int.Parse(rows[^1][2]);
+        Assert.All(rows, r => Assert.True(int.Parse(r[2]) >= oracle, $"{r[0]} below the oracle"));
+
+        var fleets = CliRun.Of("experiment", "--fleet", "varied", "--experiment", "DL-FH", "--seeds", "2", "--policies", "slack-aware",
+            "--replan", "0", "--replan-seconds", "0.5", "--oracle", "--oracle-threads", "1", "--format", "csv").Succeeded();
+        var lines = fleets.Out.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("experiment,arrivals,seed,workers,classes,engines,jobs,floor,slack-aware,replan,oracle,", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("replan,all,2,"));
+        Assert.Contains("1 policies, replan and the oracle", fleets.Error);
+    }
+
+    [Fact]
     public void Trace_arrivals_bursty_gives_another_trace_of_the_same_shape()
     {
         var poisson = CliRun.Of("trace", "--experiment", "DL-FL", "--seed", "4").Succeeded();
@@ -89,6 +107,10 @@ public class OracleCommandTests
     [InlineData("'uniform'", "trace", "--experiment", "DL-FL", "--arrivals", "uniform")]
     [InlineData("--seed does not go with --fleet varied", "experiment", "--fleet", "varied", "--seed", "1")]
     [InlineData("--oracle-threads goes with --oracle", "experiment", "--fleet", "scaled", "--oracle-threads", "1")]
+    [InlineData("--replan takes lookaheads in seconds ≥ 0", "experiment", "--seed", "1", "--experiment", "DL-FL", "--replan", "0,soon")]
+    [InlineData("--replan-seconds goes with --replan", "experiment", "--seed", "1", "--experiment", "DL-FL", "--replan-seconds", "1")]
+    [InlineData("--replan goes with simulator runs", "experiment", "--live", "--seed", "1", "--experiment", "DL-FL", "--replan", "0")]
+    [InlineData("--replan goes with neither --drift", "experiment", "--seed", "1", "--experiment", "DL-FL", "--replan", "0", "--learn")]
     [InlineData("--trace", "oracle")]
     [InlineData("no-such-file", "oracle", "--trace", "no-such-file.csv")]
     public void Bad_input_is_a_one_line_error(string expected, params string[] args)

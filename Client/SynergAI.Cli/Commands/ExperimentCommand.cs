@@ -51,6 +51,8 @@ internal static class ExperimentCommand
         var oracle = new Option<bool>("--oracle") { Description = "Add the clairvoyant optimum (CP-SAT) as a row 'oracle' of every table" };
         var oracleSeconds = OracleCommand.Seconds("--oracle-seconds", "With --oracle: time limit of each trace's solve");
         var oracleThreads = OracleCommand.Threads("--oracle-threads");
+        var replan = OracleCommand.ReplanOption();
+        var replanSeconds = OracleCommand.ReplanSeconds();
         var fleet = new Option<string>("--fleet")
         {
             Description = "reference (the testbed itself), or generated fleets no policy was tuned on, one per seed: scaled (4-9 scaled copies "
@@ -66,7 +68,7 @@ internal static class ExperimentCommand
         var command = new Command("experiment", "Compare SynergAI with the baselines on the thesis's experiments or on a trace")
         {
             experiment, policies, seeds, seed, trace, testbed, noise, reevaluation, format, plot, jobsOut, live, timeScale, admission, drift, learn,
-            arrivals, oracle, oracleSeconds, oracleThreads, fleet, quotes,
+            arrivals, oracle, oracleSeconds, oracleThreads, replan, replanSeconds, fleet, quotes,
         };
         var cluster = new Cluster().AddTo(command);
         command.SetAction((parsed, cancel) =>
@@ -80,7 +82,7 @@ internal static class ExperimentCommand
             var bed = Options.LoadTestbed(parsed, testbed);
             var tracePath = parsed.GetValue(trace);
             var singleSeed = parsed.GetValue(seed);
-            foreach (var option in new Option[] { oracle, oracleSeconds, oracleThreads })
+            foreach (var option in new Option[] { oracle, oracleSeconds, oracleThreads, replan, replanSeconds })
                 if (parsed.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} goes with simulator runs, not --live");
             foreach (var option in new Option[] { seeds, noise, plot, admission, drift, learn, fleet })
                 if (parsed.GetResult(option) is { Implicit: false })
@@ -123,6 +125,11 @@ internal static class ExperimentCommand
             // rejected arrivals are outside its model.
             if (parsed.GetValue(oracle) && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept))
                 throw new ArgumentException("--oracle goes with neither --drift nor --admission other than accept");
+            var lookaheads = OracleCommand.Lookaheads(parsed.GetValue(replan));
+            if (lookaheads.Count == 0 && parsed.GetResult(replanSeconds) is { Implicit: false }) throw new ArgumentException("--replan-seconds goes with --replan");
+            // Like the oracle, the re-planner plans from the profile: drifting workers and admission are outside it.
+            if (lookaheads.Count > 0 && (options.Drift.Count > 0 || options.Admission != Scheduling.Forecast.AdmissionMode.Accept || options.Learn))
+                throw new ArgumentException("--replan goes with neither --drift, --learn nor --admission other than accept");
             if (parsed.GetValue(fleet) is "scaled" or "varied")
             {
                 foreach (var option in new Option[] { trace, seed, plot, jobsOut, drift, admission })
@@ -130,10 +137,12 @@ internal static class ExperimentCommand
                         throw new ArgumentException($"{option.Name} does not go with --fleet {parsed.GetValue(fleet)} (one generated fleet and trace per seed)");
                 RunFleets(io, bed, parsed.GetValue(fleet) == "varied" ? FleetShape.Varied : FleetShape.Scaled, Experiment.Parse(parsed.GetValue(experiment)!),
                     ArrivalsOf(parsed), names, parsed.GetValue(seeds), options, csv,
-                    parsed.GetValue(oracle) ? OracleCommand.Bounded(parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null);
+                    parsed.GetValue(oracle) ? OracleCommand.Bounded(parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null,
+                    [.. lookaheads.Select(l => OracleCommand.ReplanOnFleets(l, parsed.GetValue(replanSeconds)))]);
                 return 0;
             }
             var oracleRow = parsed.GetValue(oracle) ? new OracleCommand.Row(bed, parsed.GetValue(oracleSeconds), parsed.GetValue(oracleThreads)) : null;
+            IReadOnlyList<ExperimentRunner.OfflineSchedule> replanRows = [.. lookaheads.Select(l => OracleCommand.ReplanRow(bed, l, parsed.GetValue(replanSeconds)))];
 
             if (tracePath is not null || singleSeed is not null)
             {
@@ -148,13 +157,13 @@ internal static class ExperimentCommand
                     if (chosen.Count != 1) throw new ArgumentException("--seed runs one experiment; name it with --experiment");
                     jobs = TraceGenerator.Generate(chosen[0], bed, singleSeed!.Value, arrivals: ArrivalsOf(parsed));
                 }
-                RunOneTrace(io, bed, jobs, names, options, csv, parsed.GetValue(jobsOut), oracleRow);
+                RunOneTrace(io, bed, jobs, names, options, csv, parsed.GetValue(jobsOut), oracleRow, replanRows);
                 return 0;
             }
 
             if (parsed.GetValue(jobsOut) is not null) throw new ArgumentException("--jobs-out needs a single trace: add --trace FILE or --seed S");
             RunSeeds(io, bed, Experiment.Parse(parsed.GetValue(experiment)!), names, parsed.GetValue(seeds), options, csv, parsed.GetValue(plot),
-                ArrivalsOf(parsed), oracleRow);
+                ArrivalsOf(parsed), oracleRow, replanRows);
             return 0;
         }
 
@@ -169,11 +178,12 @@ internal static class ExperimentCommand
     }
 
     static void RunOneTrace(CliIo io, Testbed testbed, List<Job> jobs, IReadOnlyList<string> policies,
-        SimulationOptions options, bool csv, string? jobsOut, OracleCommand.Row? oracle)
+        SimulationOptions options, bool csv, string? jobsOut, OracleCommand.Row? oracle, IReadOnlyList<ExperimentRunner.OfflineSchedule> yardsticks)
     {
         if (jobsOut is not null) CliIo.CheckWritable(jobsOut, "--jobs-out");
         var dictionary = new ConfigurationDictionary(testbed);
         var runs = policies.Select(p => (Policy: p, Outcomes: Simulator.Run(dictionary, jobs, PolicyCatalog.Create(p), options))).ToList();
+        runs.AddRange(yardsticks.Select(y => (y.Name, y.Solve(jobs, options))));
         if (oracle is not null)
         {
             runs.Add((oracle.Schedule.Name, oracle.Schedule.Solve(jobs, options)));
@@ -191,12 +201,14 @@ internal static class ExperimentCommand
     }
 
     static void RunSeeds(CliIo io, Testbed testbed, IReadOnlyList<Experiment> experiments, IReadOnlyList<string> policies,
-        int seeds, SimulationOptions options, bool csv, string? plot, ArrivalProcess arrivals, OracleCommand.Row? oracle)
+        int seeds, SimulationOptions options, bool csv, string? plot, ArrivalProcess arrivals, OracleCommand.Row? oracle,
+        IReadOnlyList<ExperimentRunner.OfflineSchedule> yardsticks)
     {
         if (plot is not null) CliIo.CheckWritable(plot, "--plot"); // before the computation, not after it
         io.Error.WriteLine($"running {experiments.Count} experiment(s) × {policies.Count} policies × {seeds} seeds, {arrivals.Name()} arrivals" +
-                           (options.Noise > 0 ? $", noise {options.Noise}" : "") + (oracle is null ? "" : ", and the oracle"));
-        IReadOnlyList<ExperimentRunner.OfflineSchedule> offline = oracle is null ? [] : [oracle.Schedule];
+                           (options.Noise > 0 ? $", noise {options.Noise}" : "") + string.Concat(yardsticks.Select(y => $", {y.Name}"))
+                           + (oracle is null ? "" : ", and the oracle"));
+        IReadOnlyList<ExperimentRunner.OfflineSchedule> offline = oracle is null ? yardsticks : [.. yardsticks, oracle.Schedule];
         var results = new List<(Experiment, IReadOnlyList<ExperimentRunner.PolicySummary>)>();
         void RunAll(Action tick)
         {
@@ -247,13 +259,15 @@ internal static class ExperimentCommand
     /// (and the optimum's value, lower bound and status with <c>--oracle</c>), then each policy's distance to the optimum.</summary>
     static void RunFleets(CliIo io, Testbed kinds, FleetShape shape, IReadOnlyList<Experiment> experiments, ArrivalProcess arrivals,
         IReadOnlyList<string> policies, int seeds, SimulationOptions options, bool csv,
-        Func<Testbed, IReadOnlyList<Job>, SimulationOptions, FleetRunner.Bounded>? optimum)
+        Func<Testbed, IReadOnlyList<Job>, SimulationOptions, FleetRunner.Bounded>? optimum, IReadOnlyList<FleetRunner.Yardstick> yardsticks)
     {
         io.Error.WriteLine($"{experiments.Count * seeds} generated {shape.ToString().ToLowerInvariant()} fleet(s) ({experiments.Count} experiment(s) × {seeds} seeds), "
-            + $"{arrivals.Name()} arrivals" + (options.Noise > 0 ? $", noise {options.Noise}" : "") + $", {policies.Count} policies" + (optimum is null ? "" : " and the oracle"));
+            + $"{arrivals.Name()} arrivals" + (options.Noise > 0 ? $", noise {options.Noise}" : "") + $", {policies.Count} policies"
+            + string.Concat(yardsticks.Select(y => $", {y.Name}")) + (optimum is null ? "" : " and the oracle"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var done = 0;
-        var runs = FleetRunner.Run(kinds, shape, experiments, arrivals, policies, seeds, options, optimum, run =>
+        var rows = policies.Concat(yardsticks.Select(y => y.Name)).ToList();
+        var runs = FleetRunner.Run(kinds, shape, experiments, arrivals, policies, seeds, options, optimum, yardsticks: yardsticks, onFleetDone: run =>
         {
             done++;
             io.Error.WriteLine(FormattableString.Invariant($"  {done}/{experiments.Count * seeds} {run.Experiment.Name} seed {run.Seed}: {run.Workers} workers, ")
@@ -261,13 +275,13 @@ internal static class ExperimentCommand
                 + (run.Optimum is { } o ? $", oracle {o.Violations} (bound {o.LowerBound}{(o.Proven ? "" : ", not proven")})" : "")
                 + FormattableString.Invariant($" after {clock.Elapsed.TotalSeconds:0} s"));
         });
-        var distances = optimum is null ? [] : policies.SelectMany(p =>
+        var distances = optimum is null ? [] : rows.SelectMany(p =>
             experiments.Select(e => FleetRunner.DistanceOf(p, [.. runs.Where(r => r.Experiment == e)], e))
                 .Append(FleetRunner.DistanceOf(p, runs))).ToList();
         if (optimum is not null && runs.Count(r => !r.Optimum!.Proven) is var unproven and > 0)
             io.Error.WriteLine($"oracle: {runs.Count - unproven} of {runs.Count} solves proven optimal; the other {unproven} are flagged "
                 + "(status FEASIBLE) and their ratios are given against the proven lower bound as well");
-        if (csv) ResultFiles.WriteFleets(io.Out, runs, policies, distances);
-        else ResultTables.WriteFleets(io.Tables, runs, policies, distances);
+        if (csv) ResultFiles.WriteFleets(io.Out, runs, rows, distances);
+        else ResultTables.WriteFleets(io.Tables, runs, rows, distances);
     }
 }

@@ -76,4 +76,37 @@ internal static class OracleCommand
             var result = ClairvoyantOracle.Solve(fleet, trace, new OracleOptions(seconds, threads), Simulator.NoiseFactors(trace, options));
             return new FleetRunner.Bounded(result.Violations, result.ViolationsLowerBound, result.Status == OracleStatus.Optimal, result.ExcessSeconds);
         };
+
+    /// <summary><c>experiment --replan S[,S…]</c>: each lookahead, in seconds (0: the jobs known so far only).</summary>
+    public static Option<string?> ReplanOption() => new("--replan")
+    {
+        Description = "Add the re-planning optimum as rows: at every change, CP-SAT's exact schedule of the waiting jobs, plus the trace's "
+            + "arrivals of the next S seconds (0: only the jobs known so far, the best an online planner could do; S > 0: what a perfect "
+            + "forecast that far ahead would be worth); comma-separated lookaheads, e.g. 0,15,60. Slow: a solve per round",
+    };
+
+    public static Option<double> ReplanSeconds() => Seconds("--replan-seconds", "With --replan: time limit of each round's solve (one thread)");
+
+    /// <summary>The lookaheads of <c>--replan</c>, or none.</summary>
+    public static IReadOnlyList<double> Lookaheads(string? value)
+    {
+        if (value is null) return [];
+        return [.. value.Split(',', StringSplitOptions.TrimEntries).Select(part =>
+            double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && double.IsFinite(s) && s >= 0
+                ? s
+                : throw new ArgumentException($"--replan takes lookaheads in seconds ≥ 0, comma-separated (e.g. 0,15,60); got '{part}'"))];
+    }
+
+    static ReplanningOptimum Replanner(Testbed bed, IReadOnlyList<Job> trace, double lookahead, double seconds) =>
+        new(bed, new OracleOptions(seconds, Threads: 1), lookahead, trace);
+
+    /// <summary>The re-planning optimum as a row of the reference experiments' tables.</summary>
+    public static ExperimentRunner.OfflineSchedule ReplanRow(Testbed bed, double lookahead, double seconds) =>
+        new(ReplanningOptimum.NameFor(lookahead), (trace, options) =>
+            Simulator.Run(new ConfigurationDictionary(bed), trace, Replanner(bed, trace, lookahead, seconds), options));
+
+    /// <summary>The re-planning optimum on each generated fleet.</summary>
+    public static FleetRunner.Yardstick ReplanOnFleets(double lookahead, double seconds) =>
+        new(ReplanningOptimum.NameFor(lookahead), (fleet, trace, options) =>
+            Simulator.Run(new ConfigurationDictionary(fleet), trace, Replanner(fleet, trace, lookahead, seconds), options));
 }
