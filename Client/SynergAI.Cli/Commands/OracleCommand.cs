@@ -13,8 +13,8 @@ namespace SynergAI.Cli.Commands;
 /// <c>violations,lower_bound,excess_s,status,solve_s</c>, and optionally its schedule.</summary>
 internal static class OracleCommand
 {
-    public static Option<double> Seconds(string name, string description) =>
-        new Option<double>(name) { Description = description, DefaultValueFactory = _ => 10 }
+    public static Option<double> Seconds(string name, string description, double defaultSeconds = 10) =>
+        new Option<double>(name) { Description = description, DefaultValueFactory = _ => defaultSeconds }
             .Must(x => double.IsFinite(x) && x > 0, "must be a positive number of seconds");
 
     public static Option<int> Threads(string name) =>
@@ -85,7 +85,7 @@ internal static class OracleCommand
             + "forecast that far ahead would be worth); comma-separated lookaheads, e.g. 0,15,60. Slow: a solve per round",
     };
 
-    public static Option<double> ReplanSeconds() => Seconds("--replan-seconds", "With --replan: time limit of each round's solve (one thread)");
+    public static Option<double> ReplanSeconds() => Seconds("--replan-seconds", "With --replan: time limit of each round's solve (one thread)", defaultSeconds: 1);
 
     /// <summary>The lookaheads of <c>--replan</c>, or none.</summary>
     public static IReadOnlyList<double> Lookaheads(string? value)
