@@ -49,16 +49,15 @@ public sealed class ReplanningOptimum(Testbed testbed, OracleOptions options, do
         }
         var placements = new List<Placement>();
         var taken = new HashSet<int>();
+        var optimum = $"the optimum of the {_plan.Count} jobs known{(lookaheadSeconds > 0 ? " or arriving soon" : "")}";
         foreach (var job in context.Queue)
         {
             var (choice, startMs) = _plan[job.Job.Id];
             var worker = context.Workers[choice.Worker];
             if (startMs <= nowMs && worker.IsFree && taken.Add(choice.Worker))
-                placements.Add(new Placement(job, choice.Worker, choice.Config, choice.RunSeconds,
-                    $"the optimum of the {_plan.Count} jobs known{(lookaheadSeconds > 0 ? " or arriving soon" : "")} starts it now on {worker.Worker.Name}"));
+                placements.Add(new Placement(job, choice.Worker, choice.Config, choice.RunSeconds, $"{optimum} starts it now on {worker.Worker.Name}"));
             else
-                job.WaitReason = $"the optimum of the {_plan.Count} jobs known{(lookaheadSeconds > 0 ? " or arriving soon" : "")} starts it on "
-                    + $"{worker.Worker.Name} at {(Math.Max(startMs, nowMs) / Millis).ToString("0.0", CultureInfo.InvariantCulture)} s";
+                job.WaitReason = $"{optimum} starts it on {worker.Worker.Name} at {(Math.Max(startMs, nowMs) / Millis).ToString("0.0", CultureInfo.InvariantCulture)} s";
         }
         return placements;
     }
