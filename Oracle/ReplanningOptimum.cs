@@ -22,6 +22,9 @@ public sealed class ReplanningOptimum(Testbed testbed, OracleOptions options, do
     : ISchedulingPolicy
 {
     const double Millis = 1000;
+    readonly IReadOnlyList<Job> _ahead = lookaheadSeconds > 0
+        ? trace ?? throw new ArgumentException("a lookahead needs the trace whose arrivals it looks at", nameof(trace))
+        : [];
     readonly Dictionary<string, JobChoices> _choices = [];
     string _state = "";
     Dictionary<string, (Choice Choice, long StartMs)> _plan = [];
@@ -66,8 +69,7 @@ public sealed class ReplanningOptimum(Testbed testbed, OracleOptions options, do
     {
         Solves++;
         var jobs = context.Queue.Select(q => Choices(q.Job)).ToList();
-        if (lookaheadSeconds > 0 && trace is not null)
-            jobs.AddRange(trace.Where(j => j.ArrivalSeconds > context.Now && j.ArrivalSeconds <= context.Now + lookaheadSeconds).Select(Choices));
+        jobs.AddRange(_ahead.Where(j => j.ArrivalSeconds > context.Now && j.ArrivalSeconds <= context.Now + lookaheadSeconds).Select(Choices));
         var freeAt = context.Workers.Select(w => w.IsFree ? nowMs : Math.Max(nowMs + 1, (long)Math.Ceiling(w.ExpectedFreeAt * Millis - 1e-6))).ToArray();
 
         var model = new ScheduleModel(jobs, freeAt, nowMs);

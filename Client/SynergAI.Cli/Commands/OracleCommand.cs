@@ -97,16 +97,15 @@ internal static class OracleCommand
                 : throw new ArgumentException($"--replan takes lookaheads in seconds ≥ 0, comma-separated (e.g. 0,15,60); got '{part}'"))];
     }
 
-    static ReplanningOptimum Replanner(Testbed bed, IReadOnlyList<Job> trace, double lookahead, double seconds) =>
-        new(bed, new OracleOptions(seconds, Threads: 1), lookahead, trace);
-
-    /// <summary>The re-planning optimum as a row of the reference experiments' tables.</summary>
-    public static ExperimentRunner.OfflineSchedule ReplanRow(Testbed bed, double lookahead, double seconds) =>
-        new(ReplanningOptimum.NameFor(lookahead), (trace, options) =>
-            Simulator.Run(new ConfigurationDictionary(bed), trace, Replanner(bed, trace, lookahead, seconds), options));
+    /// <summary>The re-planning optimum as a row of the reference experiments' tables: the fleet's yardstick on the testbed.</summary>
+    public static ExperimentRunner.OfflineSchedule ReplanRow(Testbed bed, double lookahead, double seconds)
+    {
+        var yardstick = ReplanOnFleets(lookahead, seconds);
+        return new(yardstick.Name, (trace, options) => yardstick.Run(bed, trace, options));
+    }
 
     /// <summary>The re-planning optimum on each generated fleet.</summary>
     public static FleetRunner.Yardstick ReplanOnFleets(double lookahead, double seconds) =>
-        new(ReplanningOptimum.NameFor(lookahead), (fleet, trace, options) =>
-            Simulator.Run(new ConfigurationDictionary(fleet), trace, Replanner(fleet, trace, lookahead, seconds), options));
+        new(ReplanningOptimum.NameFor(lookahead), (fleet, trace, options) => Simulator.Run(new ConfigurationDictionary(fleet), trace,
+            new ReplanningOptimum(fleet, new OracleOptions(seconds, Threads: 1), lookahead, trace), options));
 }
